@@ -1,0 +1,542 @@
+"""Shared reading of one (prompt, response) pair, computed once and memoised.
+
+Every check is a pure function of (prompt, response, spec); they all need the same
+facts about the pair (what the user said they liked, which titles the answer
+recommends, where each pick's section is), so ``analyse`` computes them once per
+pair and caches the result.
+
+How recommendations are found
+-----------------------------
+* A **bold** span is a title when it matches the catalogue, or when it is
+  title-shaped (mostly capitalised words, no sentence punctuation) and sits where
+  a pick sits (start of a line/heading/list item, or with a year beside it).
+  Bold labels (``**Why it fits:**``, ``**Great picks!**``) and bold sentences are not titles.
+* A catalogue title written **without bold** counts as a recommendation when it
+  is in italics or quotes, starts a line as its head ("1. Heat (1995) - ..."),
+  carries a year ("Heat (1995)"), follows a recommending verb ("watch Heat"), or
+  is a multi-word capitalised title in prose; never when the sentence compares
+  ("like Alien", "from the director of Se7en") or when the user named it.
+* Titles the user named in the prompt are never recommendations.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from .catalogue import Catalogue, Film, cached_catalogue, normalise, split_year, strip_article
+from .markdown import Document, Line, parse
+from .spec import StyleSpec
+
+_NUMBERING = re.compile(r"^\s*(?:#+\s*)?(?:\(?\d{1,2}[.)]\s*|[-*+•●▪]\s*)?")
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
+_YEAR_AFTER = re.compile(r"^\s*[\(\[]\s*(\d{4})\s*[\)\]]")
+_QUOTED = re.compile(r"[\"“]([^\"“”\n]{1,80})[\"”]")
+_HEAD_WITH_YEAR = re.compile(r"^\s*(?:#+\s*)?(?:\(?\d{1,2}[.)]\s*)?([^\W\d_][^()\[\]]{0,80}?)\s*[\(\[]\s*(\d{4})\s*[\)\]]")
+_QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "«": "»"}
+_REC_VERB = re.compile(
+    r"\b(?:watch|watching|check out|checking out|try|recommend|suggest|queue up|go with|go for|add|"
+    r"pick|see|seeing|consider|give|stream|rent|catch|put on|start with|dive into|fire up)\s+"
+    r"(?:out\s+|up\s+|the\s+film\s+|the\s+movie\s+)?$",
+    re.I,
+)
+_COMPARISON = re.compile(
+    r"\b(?:like|unlike|as in|than|director of|directors of|maker of|makers of|creator of|team behind|"
+    r"from the|since you|because you|fans? of|meets|similar to|reminds?(?: you)? of|echo(?:es)?|"
+    r"sequel to|follow-up to|prequel to|remake of|version of|in the vein of|the same|loved|liked|"
+    r"enjoyed|mentioned|adored|compared to|such as|after)\b[^.!?]*$",
+    re.I,
+)
+_MINOR_WORDS = {
+    "a", "an", "the", "of", "and", "or", "in", "on", "at", "to", "for", "with", "from", "by",
+    "is", "vs", "de", "la", "le", "el", "du", "des", "del", "di", "da", "und", "der", "die", "das",
+}
+STOPWORDS = frozenset(
+    """a an the and or but if so of in on at to for with from by as is are was were be been being it its
+    it's this that these those there here i me my we our you your you're you'll you've he she they them
+    their his her him what which who whom whose when where why how all any both each few more most other
+    some such no nor not only own same too very can will just should would could do does did doing have
+    has had having than then also into about over under again further once up down out off s t don
+    really absolutely definitely totally so much many one two three movie movies film films pick picks
+    watch like liked love loved enjoy enjoyed since because get got going gonna make makes made
+    recommend recommendation recommendations something thing things lot kind sort bit way""".split()
+)
+
+REQUEST_WORDS = frozenset(
+    """recommend recommendations suggest suggestions give need want looking please help ideas options
+    list tonight weekend night anything something else similar more good great best watched seen
+    thanks thank maybe would could might tell know think feel able also still ever always usually
+    lately recently time times year years friend friends wife husband girlfriend boyfriend kids
+    family night date evening afternoon morning favorite favourite""".split()
+)
+
+
+# --------------------------------------------------------------------------------------
+# What the user said they liked
+# --------------------------------------------------------------------------------------
+@dataclass
+class Taste:
+    """What the prompt states the user likes: the ground truth for taste_reasoning."""
+
+    titles: list[str] = field(default_factory=list)  # as written (or as given in metadata)
+    films: list[Film] = field(default_factory=list)  # catalogue films the prompt names
+    terms: list[str] = field(default_factory=list)  # genre / mood / quality words used
+    directors: list[str] = field(default_factory=list)  # director names (surnames) used
+    phrases: list[str] = field(default_factory=list)  # metadata liked_tastes, or "I love ..." captures
+    words: list[str] = field(default_factory=list)  # other content words of the prompt (weakest evidence)
+    prompt_norm: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.titles or self.films or self.terms or self.directors or self.phrases or self.words)
+
+    def film_ids(self) -> set[int]:
+        return {f.id for f in self.films}
+
+    def to_dict(self) -> dict:
+        return {"titles": self.titles, "films": [f.label for f in self.films], "terms": self.terms,
+                "directors": self.directors, "phrases": self.phrases}
+
+
+_LIKE_CAPTURE = re.compile(
+    r"\b(?:i|we)\s+(?:really\s+|absolutely\s+|totally\s+|just\s+)?"
+    r"(?:like|love|enjoy|liked|loved|enjoyed|adore|adored|dig|dug|am into|'m into|m into|was into|"
+    r"am a fan of|'m a fan of|m a fan of|am a big fan of|'m a big fan of|prefer|want|crave|miss)\s+"
+    r"([^.!?;\n]{2,80})",
+    re.I,
+)
+_GENRE_NOUN = re.compile(
+    r"\s+(?:movies?|films?|flicks?|dramas?|thrillers?|comed(?:y|ies)|horrors?|stuff|vibes?|ones|stories|"
+    r"westerns?|romances?|mysteries|fantasy|epics?|classics?|animation|sci-fi|action)\b", re.I)
+_PROMPT_TITLE_PHRASE = re.compile(
+    r"\b(?:watched|loved|liked|enjoyed|saw|seen|adore|adored|love|like|enjoy|fan of|movies like|films like|"
+    r"something like|stuff like|favou?rites? (?:is|are|was|were)|favou?rite (?:film|movie) (?:is|was))\s+"
+    r"((?:The |A |An )?[A-Z0-9][\w'’:-]*(?:,?\s+(?:of|the|and|in|on|a|an|to|for|from|with|[A-Z0-9][\w'’:-]*))*)"
+)
+_PROMPT_TITLE_SUBJECT = re.compile(
+    r"(?:^|[.!?]\s+)((?:The |A |An )?[A-Z0-9][\w'’:-]*(?:\s+(?:of|the|and|in|on|a|an|to|for|from|with|"
+    r"[A-Z0-9][\w'’:-]*))*)\s+(?:is|was|are|were)\s+(?:my|the|a|an|so|one|hands down|easily|still|probably|"
+    r"absolutely|just)\b"
+)
+_PROMPT_TITLE_CUES = re.compile(
+    r"\b(?:liked|loved|enjoyed|like|love|adore|adored|watched|saw|seen|fan of|into|rewatched|"
+    r"favorite|favourite|similar to|movies like|films like|something like|more like)\s+$",
+    re.I,
+)
+
+
+def analyse_prompt(prompt: str, spec: StyleSpec, cat: Catalogue, meta: dict | None = None) -> Taste:
+    taste = Taste(prompt_norm=normalise(prompt))
+    meta = meta or {}
+    for title in meta.get("liked_titles") or []:
+        if isinstance(title, str) and title.strip():
+            taste.titles.append(title.strip())
+            m = cat.lookup(title)
+            if m:
+                taste.films.append(m.film)
+    for phrase in meta.get("liked_tastes") or meta.get("liked") or []:
+        if isinstance(phrase, str) and phrase.strip():
+            taste.phrases.append(phrase.strip())
+    # Catalogue titles written in the prompt.
+    title_spans = []
+    for hit in cat.find_in_text(prompt):
+        words = hit.text.split()
+        key = normalise(hit.text)
+        capitalised = hit.text[:1].isupper() or hit.text[:1].isdigit()
+        cue = bool(_PROMPT_TITLE_CUES.search(prompt[: hit.start]))
+        quoted = hit.start > 0 and prompt[hit.start - 1] in _QUOTES
+        common = all(w.lower() in STOPWORDS or len(w) <= 3 for w in words)
+        sentence_start = not prompt[: hit.start].strip() or prompt[: hit.start].rstrip()[-1:] in ".!?\n"
+        after = prompt[hit.end:]
+        if len(words) == 1 or common:
+            ok = ((capitalised and (cue or quoted or (len(key) >= 4 and not sentence_start)
+                                    or re.match(r"\s+(?:is|was|are|were)\b", after)))
+                  or (cue and len(key) >= 4))
+        else:
+            ok = capitalised or cue or len(key) >= 8
+        if ok and not capitalised and _GENRE_NOUN.match(after):
+            ok = False  # "slow-burn dramas": an adjective, not the film "Slow Burn"
+        if ok:
+            taste.titles.append(hit.text)
+            taste.films.extend(hit.films)
+            title_spans.append((hit.start, hit.end))
+    # Titles the catalogue lacks: a capitalised phrase right after a liking cue.
+    for m in [*_PROMPT_TITLE_PHRASE.finditer(prompt), *_PROMPT_TITLE_SUBJECT.finditer(prompt)]:
+        phrase = re.sub(r"(?:\s+(?:and|or|the|a|an|of|in|on|to|for))+$", "", m.group(1)).strip(" ,.'’")
+        if len(phrase) >= 3 and normalise(phrase) not in REQUEST_WORDS | STOPWORDS:
+            for part in re.split(r",\s*|\s+and\s+|\s+or\s+", phrase):
+                part = part.strip()
+                if len(part) >= 3 and normalise(part) not in STOPWORDS and part[:1].isupper():
+                    taste.titles.append(part)
+    low = prompt.lower()
+    for term in spec.taste.taste_terms:
+        if re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", low):
+            taste.terms.append(term)
+    for m in re.finditer(r"\b[A-Z][a-zA-Z'’-]{3,}\b", prompt):
+        if any(a <= m.start() < b for a, b in title_spans):
+            continue  # part of a title the prompt names ("Tokyo Story" is no Tim Story)
+        surname = normalise(m.group())
+        if surname in cat.surnames and surname not in STOPWORDS:
+            taste.directors.append(surname)
+    for m in _LIKE_CAPTURE.finditer(prompt):
+        taste.phrases.append(m.group(1).strip())
+    taste.words = [w for w in content_words(prompt) if len(w) >= 4 and w not in REQUEST_WORDS]
+    # De-duplicate, keep order.
+    taste.titles = list(dict.fromkeys(taste.titles))
+    taste.films = list({f.id: f for f in taste.films}.values())
+    taste.terms = list(dict.fromkeys(taste.terms))
+    taste.directors = list(dict.fromkeys(taste.directors))
+    taste.phrases = list(dict.fromkeys(taste.phrases))
+    taste.words = list(dict.fromkeys(taste.words))
+    return taste
+
+
+# --------------------------------------------------------------------------------------
+# What the response recommends
+# --------------------------------------------------------------------------------------
+@dataclass
+class Pick:
+    """One recommended title and where it sits."""
+
+    text: str  # the title as written
+    film: Film | None  # catalogue match, None for unknown titles
+    bold: bool
+    line: int  # anchor line index
+    start: int  # offset in Document.text
+    style: str  # bold | italic | quoted | plain
+    year: int | None = None  # year written beside the title
+    reason: str = ""  # why an unbolded mention counts as a recommendation
+
+    @property
+    def key(self) -> str:
+        return f"film:{self.film.id}" if self.film else f"text:{normalise(self.text)}"
+
+    def to_dict(self) -> dict:
+        return {"title": self.text, "bold": self.bold, "style": self.style, "line": self.line + 1,
+                "year": self.year, "catalogue": self.film.label if self.film else None,
+                **({"why": self.reason} if self.reason else {})}
+
+
+@dataclass
+class BoldTitle:
+    text: str  # cleaned title text
+    raw: str
+    film: Film | None
+    line: int
+    start: int
+    at_line_start: bool
+    year: int | None
+    liked: bool
+
+
+@dataclass
+class Analysis:
+    prompt: str
+    response: str
+    doc: Document
+    taste: Taste
+    picks: list[Pick]
+    bold_titles: list[BoldTitle]  # every bold span read as a title (liked ones too)
+    bold_other: list[str]  # bold spans that are labels, sentences or emphasis
+    sections: list[tuple[int, int]]  # per pick: [first line, end line) of its section
+    liked_recommended: list[BoldTitle]  # liked titles presented as picks
+    duplicate_picks: list[str]
+    catalogue: Catalogue
+
+    def section_lines(self, i: int) -> list[Line]:
+        a, b = self.sections[i]
+        return self.doc.lines[a:b]
+
+    def section_text(self, i: int) -> str:
+        return "\n".join(line.text for line in self.section_lines(i))
+
+
+def _label_set(spec: StyleSpec) -> set[str]:
+    return {normalise(p) for p in spec.titles.label_phrases}
+
+
+def _title_shaped(text: str) -> bool:
+    words = [w for w in re.split(r"\s+", text) if w]
+    if not words or not (words[0][:1].isupper() or words[0][:1].isdigit()):
+        return False
+    significant = [w for w in words if w.lower().strip(",:;") not in _MINOR_WORDS]
+    if not significant:
+        return False
+    caps = sum(1 for w in significant if w[:1].isupper() or w[:1].isdigit())
+    return caps / len(significant) >= 0.6
+
+
+def _classify_bold(raw: str, cat: Catalogue, spec: StyleSpec, labels: set[str], year_after: bool = False):
+    """-> ('title', title, year, match) | ('other', reason, None, None).
+
+    ``year_after``: a year in parentheses follows the span, a strong sign of a title."""
+    text = _NUMBERING.sub("", raw).strip()
+    text = text.strip(" \t*_:;,–—-")
+    title, year = split_year(text.rstrip(":").strip())
+    if not title:
+        return ("other", "empty", None, None)
+    core = title.strip(" :;,–—-\"'“”‘’")
+    key = normalise(core)
+    if not key:
+        return ("other", "no words", None, None)
+    if key in labels or re.match(spec.why_it_fits.label_pattern, core, re.I):
+        return ("other", "label", None, None)
+    words = core.split()
+    if len(words) > spec.titles.max_title_words:
+        return ("other", "sentence", None, None)
+    match = cat.lookup(core, year)
+    if match is None:
+        for sep in (" – ", " — ", " - ", ": ", " | "):
+            if sep in core:
+                head, tail = (x.strip() for x in core.split(sep, 1))
+                if sep == ": " and tail[:1].isupper() and len(tail.split()) <= 5:
+                    continue  # "Spider-Man: Into the Spider-Verse" is one title
+                match = cat.lookup(head, year)
+                if match:
+                    core = head
+                    break
+    if match is not None:
+        return ("title", core, year, match)
+    if raw.rstrip().endswith(":") or (raw.rstrip().endswith(("!", "?", ".")) and not (year or year_after)):
+        return ("other", "label or sentence", None, None)
+    if re.search(r"\byou\b|\byour\b|\bi\b|\bi'm\b", core, re.I):
+        return ("other", "sentence", None, None)
+    if _title_shaped(core) and len(words) <= 8:
+        return ("title", core, year, None)
+    return ("other", "emphasis", None, None)
+
+
+def _is_liked(film: Film | None, text: str, taste: Taste) -> bool:
+    """A title the user named (liked) in the prompt: never a recommendation."""
+    if film is not None and film.id in taste.film_ids():
+        return True
+    if len(normalise(text)) >= 4 and _in_prompt(text, taste):
+        return True
+    key = strip_article(normalise(text))
+    for t in taste.titles:
+        if strip_article(normalise(t)) == key:
+            return True
+    return False
+
+
+def _in_prompt(text: str, taste: Taste) -> bool:
+    key = normalise(text)
+    return bool(key) and re.search(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", taste.prompt_norm) is not None
+
+
+def _line_head_hit(line_text: str, start: int, end: int) -> bool:
+    """The hit is the head of its line: only numbering/punctuation before, and end,
+    a year or a separator after."""
+    before = line_text[:start]
+    if any(ch.isalnum() for ch in _NUMBERING.sub("", before)):
+        return False
+    after = line_text[end:].lstrip("*_\"'”’»")
+    return bool(re.match(r"^\s*(?:$|[\(\[]\s*\d{4}|[:–—]|\s-\s|-\s|\|)", after))
+
+
+@lru_cache(maxsize=4096)
+def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple) -> Analysis:
+    meta = {k: list(v) for k, v in meta_key}
+    cat = cached_catalogue(str(spec.catalogue_path), spec.titles.fuzzy_threshold, spec.titles.exact_below_chars)
+    doc = parse(response)
+    taste = analyse_prompt(prompt, spec, cat, meta)
+    labels = _label_set(spec)
+
+    bold_titles: list[BoldTitle] = []
+    bold_other: list[str] = []
+    for span in doc.bold_spans:
+        line = doc.lines[span.line]
+        rel = span.start - line.offset
+        idx = line.text.find(span.text, max(0, rel))
+        tail = line.text[idx + len(span.text):] if idx >= 0 else ""
+        year_after = _YEAR_AFTER.match(tail.lstrip("*_"))
+        kind, title, year, match = _classify_bold(span.text, cat, spec, labels, bool(year_after))
+        if kind != "title":
+            bold_other.append(span.text)
+            continue
+        if year is None and year_after:
+            year = int(year_after.group(1))
+        film = match.film if match else None
+        if match is None and not (span.at_line_start or year is not None):
+            bold_other.append(span.text)  # a capitalised phrase in prose, not a pick
+            continue
+        bold_titles.append(BoldTitle(title, span.text, film, span.line, span.start, span.at_line_start, year,
+                                     _is_liked(film, title, taste)))
+
+    # Bold picks: one per film, anchored at a line-start occurrence when there is one.
+    picks: list[Pick] = []
+    by_key: dict[str, list[BoldTitle]] = {}
+    for bt in bold_titles:
+        if bt.liked:
+            continue
+        key = f"film:{bt.film.id}" if bt.film else f"text:{normalise(bt.text)}"
+        by_key.setdefault(key, []).append(bt)
+    duplicate_picks = []
+    for key, group in by_key.items():
+        anchors = [b for b in group if b.at_line_start]
+        anchor = anchors[0] if anchors else group[0]
+        if len(anchors) > 1 and len({a.line for a in anchors}) > 1:
+            duplicate_picks.append(anchor.text)
+        year = next((b.year for b in group if b.year), None)
+        picks.append(Pick(anchor.text, anchor.film, True, anchor.line, anchor.start, "bold", year))
+    bold_film_ids = {p.film.id for p in picks if p.film}
+    bold_keys = {normalise(b.text) for b in bold_titles}
+
+    # Unbolded recommendations.
+    seen_plain: set[str] = set()
+
+    def add_plain(text, film, line, abs_start, style, year, reason):
+        key = f"film:{film.id}" if film else f"text:{normalise(text)}"
+        if key in seen_plain:
+            return
+        seen_plain.add(key)
+        picks.append(Pick(text, film, False, line.index, line.offset + abs_start, style, year, reason))
+
+    def skip_title(text, film) -> bool:
+        if film is not None and film.id in bold_film_ids:
+            return True
+        return normalise(text) in bold_keys or _is_liked(film, text, taste) or _in_prompt(text, taste)
+
+    for line in doc.lines:
+        if line.kind == "code":
+            continue
+        covered: list[tuple[int, int]] = []
+        # (a) italic spans and (b) quoted spans, read like bold spans.
+        spans = []
+        pos = 0
+        for seg in line.segments:
+            if seg.italic and not seg.bold and not seg.code and seg.text.strip():
+                spans.append((pos, pos + len(seg.text), seg.text, "italic"))
+            pos += len(seg.text)
+        for m in _QUOTED.finditer(line.text):
+            spans.append((m.start(1), m.end(1), m.group(1), "quoted"))
+        for a0, a1, raw, style in spans:
+            kind, title, year, match = _classify_bold(raw, cat, spec, labels)
+            if kind != "title":
+                continue
+            covered.append((a0, a1))
+            film = match.film if match else None
+            sentence_before = _SENTENCE_SPLIT.split(line.text[:a0])[-1]
+            if skip_title(title, film) or _COMPARISON.search(sentence_before):
+                continue
+            m_year = _YEAR_AFTER.match(line.text[a1 + (1 if style == "quoted" else 0):])
+            year = year or (int(m_year.group(1)) if m_year else None)
+            at_head = _line_head_hit(line.text, a0, a1)
+            if film is None and not (at_head or year):
+                continue  # an unknown capitalised phrase in prose: not evidently a title
+            add_plain(title, film, line, a0, style, year, f"{style} title")
+        # (c) a line headed by a title-shaped phrase and a year: "## Le Samourai (1967)".
+        head = _HEAD_WITH_YEAR.match(line.text)
+        first_bold = next((sum(len(x.text) for x in line.segments[:k]) for k, sg in enumerate(line.segments)
+                           if sg.bold), len(line.text))
+        if head and head.end(2) <= first_bold:
+            raw = head.group(1).strip()
+            h0 = head.start(1)
+            if not any(a <= h0 < b for a, b in covered) and _title_shaped(raw) and len(raw.split()) <= 8:
+                match = cat.lookup(raw, int(head.group(2)))
+                film = match.film if match else None
+                if not skip_title(raw, film):
+                    covered.append((h0, head.end(1)))
+                    add_plain(raw, film, line, h0, "plain", int(head.group(2)), "title with its year heads its line")
+        # (d) catalogue titles in the remaining plain text.
+        pos = 0
+        for seg in line.segments:
+            seg_start = pos
+            pos += len(seg.text)
+            if seg.code or seg.italic:
+                continue
+            if seg.bold:
+                kind, *_ = _classify_bold(seg.text, cat, spec, labels)
+                if kind == "title":
+                    continue  # already handled as a bold title
+            for hit in cat.find_in_text(seg.text):
+                text = hit.text
+                abs_start = seg_start + hit.start
+                abs_end = seg_start + hit.end
+                if any(a <= abs_start < b for a, b in covered):
+                    continue
+                if not (text[:1].isupper() or text[:1].isdigit()):
+                    continue
+                if skip_title(text, hit.films[0]) or any(f.id in bold_film_ids for f in hit.films):
+                    continue
+                before = line.text[:abs_start]
+                after = line.text[abs_end:]
+                words = text.split()
+                multiword = len([w for w in words if w.lower() not in _MINOR_WORDS]) >= 2
+                year_m = _YEAR_AFTER.match(after)
+                sentence_before = _SENTENCE_SPLIT.split(before)[-1] if before else ""
+                comparison = bool(_COMPARISON.search(sentence_before))
+                reason = ""
+                if _line_head_hit(line.text, abs_start, abs_end) and (multiword or year_m or line.kind != "bullet"):
+                    reason = "title heads its line"
+                elif year_m and not comparison:
+                    reason = "title with its year"
+                elif _REC_VERB.search(before) and not comparison:
+                    reason = "title after a recommending verb"
+                elif multiword and not comparison and not seg.bold and line.kind != "bullet" and len(text) >= 8:
+                    reason = "title in prose"
+                if not reason:
+                    continue
+                film = hit.films[0]
+                if year_m:
+                    film = min(hit.films, key=lambda f: abs((f.year or 0) - int(year_m.group(1))))
+                add_plain(text, film, line, abs_start, "plain", int(year_m.group(1)) if year_m else None, reason)
+
+    picks.sort(key=lambda p: (p.line, p.start))
+    # Merge plain picks that are the same film as another pick.
+    uniq: list[Pick] = []
+    seen_keys: set[str] = set()
+    for p in picks:
+        if p.key in seen_keys:
+            continue
+        seen_keys.add(p.key)
+        uniq.append(p)
+    picks = uniq
+    sections = []
+    for i, p in enumerate(picks):
+        end = picks[i + 1].line if i + 1 < len(picks) else len(doc.lines)
+        sections.append((p.line, max(p.line, end)))
+
+    liked_rec = [b for b in bold_titles if b.liked and (b.at_line_start or b.year is not None)]
+    return Analysis(prompt, response, doc, taste, picks, bold_titles, bold_other, sections, liked_rec,
+                    duplicate_picks, cat)
+
+
+def _meta_key(meta: dict | None) -> tuple:
+    if not meta:
+        return ()
+    out = []
+    for k in ("liked_titles", "liked_tastes"):
+        v = meta.get(k)
+        if isinstance(v, list):
+            out.append((k, tuple(str(x) for x in v if isinstance(x, str))))
+    return tuple(out)
+
+
+def analyse(prompt: str, response: str, spec: StyleSpec, meta: dict | None = None) -> Analysis:
+    """The shared reading of a pair (memoised on prompt, response, spec and metadata)."""
+    return _analyse_cached(prompt, response, spec, _meta_key(meta))
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_SPLIT.split(text) if s and s.strip()]
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z][a-z'-]+", text.lower()) if w not in STOPWORDS and len(w) > 2]
+
+
+def partial_in(needle: str, haystack: str, threshold: float = 90.0) -> bool:
+    """Whole-word containment of a normalised needle, or a close fuzzy partial match."""
+    n = normalise(needle)
+    h = normalise(haystack)
+    if not n or not h:
+        return False
+    if re.search(rf"(?<![a-z0-9]){re.escape(n)}(?![a-z0-9])", h):
+        return True
+    if len(n) >= 6 and fuzz.partial_ratio(n, h) >= threshold:
+        return True
+    return False

@@ -1,0 +1,76 @@
+"""Typed results and the base class every check derives from.
+
+A check is one small class with a stable ``id`` and a docstring that states its
+rule. ``run(prompt, response, spec, meta)`` is a pure function returning a
+``CheckResult``: passed, failed, or ``unscored`` (the check had nothing it could
+judge). Unscored is its own state: never counted as a pass or a fail.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from .spec import StyleSpec
+
+
+class Status(str, enum.Enum):
+    PASSED = "passed"
+    FAILED = "failed"
+    UNSCORED = "unscored"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check_id: str
+    status: Status
+    score: float | None  # in [0, 1]; None when unscored
+    evidence: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool | None:
+        """True, False, or None for unscored."""
+        if self.status is Status.UNSCORED:
+            return None
+        return self.status is Status.PASSED
+
+    def to_dict(self) -> dict:
+        out = {"passed": self.passed, "status": self.status.value, "score": self.score, "evidence": self.evidence}
+        if self.details:
+            out["details"] = self.details
+        return out
+
+    @classmethod
+    def from_dict(cls, check_id: str, data: dict) -> "CheckResult":
+        return cls(check_id, Status(data["status"]), data.get("score"), list(data.get("evidence", [])),
+                   dict(data.get("details", {})))
+
+
+class Check:
+    """Base class. Subclasses set ``id``, ``title`` and implement ``run``."""
+
+    id: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    kind: ClassVar[str] = "criterion"  # criterion | supporting
+
+    def run(self, prompt: str, response: str, spec: StyleSpec, meta: dict | None = None) -> CheckResult:
+        raise NotImplementedError
+
+    # helpers for subclasses ------------------------------------------------------------
+    def passed(self, score: float, evidence: list[str], **details) -> CheckResult:
+        return CheckResult(self.id, Status.PASSED, round(float(score), 4), evidence, details)
+
+    def failed(self, score: float, evidence: list[str], **details) -> CheckResult:
+        return CheckResult(self.id, Status.FAILED, round(float(score), 4), evidence, details)
+
+    def unscored(self, evidence: list[str], **details) -> CheckResult:
+        return CheckResult(self.id, Status.UNSCORED, None, evidence, details)
+
+    def verdict(self, ok: bool, score: float, evidence: list[str], **details) -> CheckResult:
+        return (self.passed if ok else self.failed)(score, evidence, **details)
+
+    @classmethod
+    def doc(cls) -> str:
+        return (cls.__doc__ or "").strip()

@@ -1,0 +1,231 @@
+"""The movie catalogue: loading ``golden/catalogue.csv`` and title look-up.
+
+Look-up handles case, punctuation, accents, a leading article ("The"), a trailing
+year, aliases (original-language and common English titles) and small typos
+(rapidfuzz ratio above ``titles.fuzzy_threshold``; titles shorter than
+``titles.exact_below_chars`` must match exactly so "Up" never matches "Us").
+
+``find_in_text`` scans free text for catalogue titles with a token n-gram index,
+so it costs a few dictionary look-ups per word, whatever the catalogue's size.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from .errors import CatalogueError
+
+_ARTICLES = ("the ", "a ", "an ")
+_YEAR_TAIL = re.compile(r"\s*[\(\[]\s*(\d{4})\s*[\)\]]\s*$|\s*[,–—-]\s*(\d{4})\s*$")
+_WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+(?:['’.][0-9A-Za-zÀ-ÖØ-öø-ÿ]+)*")
+CSV_FIELDS = ("title", "year", "genres", "director", "aliases", "source")
+
+
+@lru_cache(maxsize=65536)
+def normalise(text: str) -> str:
+    """Lower-case, strip accents and punctuation, '&' -> 'and', collapse spaces."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.lower().replace("&", " and ")
+    text = re.sub(r"['’`]", "", text)
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return text.strip()
+
+
+def strip_article(key: str) -> str:
+    for art in _ARTICLES:
+        if key.startswith(art) and len(key) > len(art):
+            return key[len(art):]
+    return key
+
+
+def split_year(text: str) -> tuple[str, int | None]:
+    """'Heat (1995)' -> ('Heat', 1995); text without a trailing year is returned as is."""
+    m = _YEAR_TAIL.search(text)
+    if m:
+        year = int(m.group(1) or m.group(2))
+        if 1880 <= year <= 2100:
+            return text[: m.start()].strip(), year
+    return text.strip(), None
+
+
+@dataclass(frozen=True)
+class Film:
+    id: int
+    title: str
+    year: int | None
+    genres: tuple[str, ...]
+    directors: tuple[str, ...]
+    aliases: tuple[str, ...]
+    source: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+    def to_dict(self) -> dict:
+        return {"title": self.title, "year": self.year, "genres": list(self.genres),
+                "directors": list(self.directors)}
+
+
+@dataclass(frozen=True)
+class TitleMatch:
+    film: Film
+    score: float  # 0-100
+    method: str  # exact | alias | article | fuzzy
+
+
+@dataclass(frozen=True)
+class TextHit:
+    start: int
+    end: int
+    text: str
+    films: tuple[Film, ...]
+
+
+class Catalogue:
+    """An immutable set of films with fast title and director look-ups."""
+
+    def __init__(self, films: list[Film], fuzzy_threshold: float = 88.0, exact_below_chars: int = 5):
+        self.films = films
+        self.fuzzy_threshold = fuzzy_threshold
+        self.exact_below_chars = exact_below_chars
+        self._keys: dict[str, list[tuple[Film, str]]] = {}
+        for film in films:
+            self._add(normalise(film.title), film, "exact")
+            for alias in film.aliases:
+                self._add(normalise(alias), film, "alias")
+        for key, entries in list(self._keys.items()):
+            short = strip_article(key)
+            if short != key:
+                for film, _ in entries:
+                    self._add(short, film, "article")
+        self._key_list = list(self._keys)
+        self._prefixes: set[str] = set()
+        self.max_words = 1
+        for key in self._keys:
+            words = key.split()
+            self.max_words = max(self.max_words, len(words))
+            for i in range(1, len(words) + 1):
+                self._prefixes.add(" ".join(words[:i]))
+        self.directors: dict[str, list[Film]] = {}
+        self.surnames: dict[str, set[str]] = {}
+        for film in films:
+            for name in film.directors:
+                key = normalise(name)
+                self.directors.setdefault(key, []).append(film)
+                self.surnames.setdefault(key.split()[-1], set()).add(name)
+
+    def _add(self, key: str, film: Film, method: str) -> None:
+        if not key:
+            return
+        entries = self._keys.setdefault(key, [])
+        if all(f.id != film.id for f, _ in entries):
+            entries.append((film, method))
+
+    def __len__(self) -> int:
+        return len(self.films)
+
+    # -- look-ups -------------------------------------------------------------------------
+    def candidates(self, key: str) -> list[tuple[Film, str]]:
+        return self._keys.get(key, [])
+
+    def lookup(self, text: str, year: int | None = None) -> TitleMatch | None:
+        """Best catalogue match for a title as written (year in the text or given)."""
+        title, year_in_text = split_year(text)
+        year = year or year_in_text
+        return self._lookup(normalise(title), year)
+
+    @lru_cache(maxsize=65536)
+    def _lookup(self, key: str, year: int | None) -> TitleMatch | None:
+        if not key:
+            return None
+        for probe, base_score in ((key, 100.0), (strip_article(key), 99.0)):
+            entries = self._keys.get(probe)
+            if entries:
+                film, method = _closest(entries, year)
+                return TitleMatch(film, base_score, method)
+        if len(key) < self.exact_below_chars:
+            return None
+        best = process.extractOne(key, self._key_list, scorer=fuzz.ratio, score_cutoff=self.fuzzy_threshold)
+        if best is None:
+            return None
+        film, _ = _closest(self._keys[best[0]], year)
+        return TitleMatch(film, float(best[1]), "fuzzy")
+
+    def find_in_text(self, text: str) -> list[TextHit]:
+        """Every catalogue title written in ``text`` (longest match first, no overlaps)."""
+        words = [(m.start(), m.end(), normalise(m.group())) for m in _WORD.finditer(text)]
+        hits: list[TextHit] = []
+        i = 0
+        while i < len(words):
+            best_j = None
+            key = ""
+            for j in range(i, min(len(words), i + self.max_words)):
+                key = f"{key} {words[j][2]}" if key else words[j][2]
+                if key not in self._prefixes:
+                    break
+                if key in self._keys:
+                    best_j = j
+            if best_j is None:
+                i += 1
+                continue
+            start, end = words[i][0], words[best_j][1]
+            key = " ".join(w[2] for w in words[i : best_j + 1])
+            hits.append(TextHit(start, end, text[start:end], tuple(f for f, _ in self._keys[key])))
+            i = best_j + 1
+        return hits
+
+    def director_films(self, name: str) -> list[Film]:
+        return self.directors.get(normalise(name), [])
+
+
+def _closest(entries: list[tuple[Film, str]], year: int | None) -> tuple[Film, str]:
+    if year is None or len(entries) == 1:
+        # Prefer the original over remakes when no year is given: the earliest listed
+        # under its own title, else the first entry.
+        own = [e for e in entries if e[1] == "exact"] or entries
+        return own[0]
+    return min(entries, key=lambda e: abs((e[0].year or 0) - year))
+
+
+def _split_list(value: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(";") if v.strip())
+
+
+def load_catalogue(path: str | Path, fuzzy_threshold: float = 88.0, exact_below_chars: int = 5) -> Catalogue:
+    """Read the catalogue CSV; malformed rows are errors that name the line and field."""
+    path = Path(path)
+    if not path.exists():
+        raise CatalogueError(f"{path}: catalogue not found; rebuild it with `python scripts/build_catalogue.py`")
+    films: list[Film] = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [f for f in CSV_FIELDS if f not in (reader.fieldnames or [])]
+        if missing:
+            raise CatalogueError(f"{path}:1: header lacks {', '.join(missing)}; expected {', '.join(CSV_FIELDS)}")
+        for lineno, row in enumerate(reader, start=2):
+            title = (row["title"] or "").strip()
+            if not title:
+                raise CatalogueError(f"{path}:{lineno}: field 'title' is empty")
+            year_raw = (row["year"] or "").strip()
+            try:
+                year = int(year_raw) if year_raw else None
+            except ValueError:
+                raise CatalogueError(f"{path}:{lineno}: field 'year' is not a whole number: {year_raw!r}") from None
+            directors = tuple(d.strip() for d in re.split(r"\s*&\s*|\s*;\s*", row["director"] or "") if d.strip())
+            films.append(Film(len(films), title, year, _split_list(row["genres"] or ""), directors,
+                              _split_list(row["aliases"] or ""), (row["source"] or "").strip()))
+    return Catalogue(films, fuzzy_threshold, exact_below_chars)
+
+
+@lru_cache(maxsize=8)
+def cached_catalogue(path: str, fuzzy_threshold: float, exact_below_chars: int) -> Catalogue:
+    return load_catalogue(path, fuzzy_threshold, exact_below_chars)

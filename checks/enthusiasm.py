@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .analysis import analyse, sentences
+from .base import Check, CheckResult
+from .spec import StyleSpec
+
+
+@lru_cache(maxsize=1)
+def _vader():
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+@lru_cache(maxsize=64)
+def _phrase_rx(phrases: tuple[str, ...]) -> re.Pattern:
+    parts = sorted((re.escape(p.lower()) for p in phrases if p), key=len, reverse=True)
+    return re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")(?![\w])") if parts else re.compile(r"(?!x)x")
+
+
+def _hits(phrases: list[str], text: str) -> list[str]:
+    return _phrase_rx(tuple(phrases)).findall(text)
+
+
+class Enthusiasm(Check):
+    """The voice is enthusiastic and personal, never flat, sarcastic or apologetic.
+
+    Signals (all from ``[enthusiasm]`` in style.toml), combined because a lexicon
+    alone is easy to fool:
+
+    * required: at least ``min_exclamations`` '!' in the prose, and one sentence that
+      addresses the user ("you", "your"...) with excitement (a '!' or an excitement phrase);
+    * score = 0.3 x excitement phrases (2 saturate) + 0.2 x exclamations (2 saturate)
+      + 0.2 x the personal excited sentence + ``vader_weight`` x VADER compound sentiment
+      of the prose outside the bullets (hook and sign-off), minus 0.25 per flat framing
+      ("Here is a list", "The following");
+    * vetoes: any apologetic ("As an AI", "Sorry,", "Unfortunately") or sarcastic
+      ("I guess", "Oh great", "if you must") framing fails the voice outright.
+
+    Passes when the required signals are there, no veto fires and the score reaches
+    ``pass_threshold``.
+    """
+
+    id = "enthusiasm"
+    title = "Enthusiastic, personal voice"
+
+    def run(self, prompt: str, response: str, spec: StyleSpec, meta: dict | None = None) -> CheckResult:
+        es = spec.enthusiasm
+        a = analyse(prompt, response, spec, meta)
+        lines = [l for l in a.doc.lines if l.kind != "code"]
+        text = "\n".join(l.text for l in lines)
+        low = text.lower()
+        if not low.strip():
+            return self.failed(0.0, ["empty response"])
+        # Quoted speech (a film's famous line) is not the assistant's voice.
+        voice = re.sub(r"[\"“][^\"”\n]{0,200}[\"”]", " ", text)
+        voice_low = voice.lower()
+        exclamations = voice.count("!")
+        excite = _hits(es.excitement_phrases, voice_low)
+        apologetic = _hits(es.apologetic_phrases, low)
+        sarcastic = _hits(es.sarcastic_phrases, low)
+        flat = _hits(es.flat_phrases, low)
+        second = set(w.lower() for w in es.second_person)
+        personal = []
+        for s in sentences(voice):
+            words = set(re.findall(r"[a-z']+", s.lower().replace("’", "'")))
+            if words & second and ("!" in s or _hits(es.excitement_phrases, s.lower())):
+                personal.append(s)
+        prose = "\n".join(l.text for l in lines if not (l.kind == "bullet")) or text
+        compound = _vader().polarity_scores(prose[:2000])["compound"] if prose.strip() else 0.0
+        score = (0.3 * min(1.0, len(excite) / 2) + 0.2 * min(1.0, exclamations / 2)
+                 + 0.2 * (1.0 if personal else 0.0) + es.vader_weight * max(0.0, compound)
+                 - 0.25 * len(flat))
+        score = max(0.0, min(1.0, score))
+        ev = [f"{exclamations} exclamation mark(s)", f"excitement phrases: {sorted(set(excite))[:8]}",
+              f"VADER compound of the prose: {compound:+.2f}"]
+        if personal:
+            ev.append(f"speaks to the user: {personal[0][:120]!r}")
+        else:
+            ev.append("no sentence addresses the user with excitement")
+        if flat:
+            ev.append(f"flat framing: {sorted(set(flat))}")
+        if apologetic:
+            ev.append(f"apologetic framing: {sorted(set(apologetic))}")
+        if sarcastic:
+            ev.append(f"sarcastic framing: {sorted(set(sarcastic))}")
+        ok = (exclamations >= es.min_exclamations and bool(personal) and not apologetic and not sarcastic
+              and score >= es.pass_threshold)
+        if apologetic or sarcastic:
+            score = min(score, 0.2)
+        return self.verdict(ok, score, ev, vader=compound, exclamations=exclamations)

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import re
+
+from .analysis import analyse, sentences
+from .base import Check, CheckResult
+from .catalogue import normalise
+from .spec import StyleSpec
+
+_NAME = r"([A-Z][\w'’.-]+(?:\s+(?:de |van |von |del |da |di |la |le )?[A-Z][\w'’.-]+){0,2})"
+_DIRECTED_BY = re.compile(r"(?:[Dd]irected by|[Hh]elmed by|[Ff]rom director|[Bb]y director|[Dd]irector)\s+" + _NAME)
+_POSSESSIVE = re.compile(
+    _NAME + r"(?:'s|’s)\s+(?:[\w-]+\s+){0,2}?(?:film|movie|masterpiece|classic|direction|thriller|drama|"
+    r"comedy|epic|gem|take|debut|noir|western|horror|picture|work)"
+)
+_DIRECTS = re.compile(_NAME + r"\s+(?:directs|directed|helms|helmed)\b")
+GENRE_WORDS = {
+    "animated": "Animation", "animation": "Animation", "cartoon": "Animation", "anime": "Animation",
+    "documentary": "Documentary", "horror": "Horror", "slasher": "Horror", "musical": "Musical",
+    "western": "Western", "superhero": "Superhero", "sci-fi": "Science Fiction",
+    "science fiction": "Science Fiction", "science-fiction": "Science Fiction", "scifi": "Science Fiction",
+    "space opera": "Science Fiction",
+}
+_GENRE_RX = re.compile(r"\b(" + "|".join(sorted(map(re.escape, GENRE_WORDS), key=len, reverse=True)) + r")\b", re.I)
+_COMPARE = re.compile(r"\b(?:like|than|since you|because you|similar|same|reminds|echo|as in|unlike|fans? of|meets|vibes?)\b", re.I)
+
+
+class Grounded(Check):
+    """The facts an answer states about its picks agree with the catalogue.
+
+    Checked per pick that matches the catalogue, in its own section:
+
+    * the year written beside the bold title (within ``[grounded] year_tolerance``);
+    * a director it names ("directed by X", "X's film", "X directs"): must be the
+      pick's director; names in comparison sentences ("like Nolan's Inception") are skipped;
+    * a genre it claims for the pick ("this animated gem", "a sci-fi classic") for the
+      distinctive genres in ``[grounded] distinctive_genres``, in sentences about the pick.
+
+    Unverifiable claims (the catalogue lacks the fact) are listed, not judged.
+    Unscored when the answer states no checkable fact. Score: supported / checked.
+    """
+
+    id = "grounded"
+    title = "Stated facts agree with the catalogue"
+    kind = "supporting"
+
+    def run(self, prompt: str, response: str, spec: StyleSpec, meta: dict | None = None) -> CheckResult:
+        a = analyse(prompt, response, spec, meta)
+        gs = spec.grounded
+        supported, contradicted, unverifiable = [], [], []
+        for i, pick in enumerate(a.picks):
+            film = pick.film
+            if film is None:
+                continue
+            if pick.year is not None:
+                if film.year is None:
+                    unverifiable.append(f"{pick.text}: year {pick.year} (catalogue has no year)")
+                elif abs(pick.year - film.year) <= gs.year_tolerance:
+                    supported.append(f"{pick.text}: year {pick.year} (catalogue {film.year})")
+                else:
+                    contradicted.append(f"{pick.text}: year {pick.year}, catalogue says {film.year}")
+            section = a.section_text(i)
+            directors = {normalise(d) for d in film.directors}
+            surnames = {d.split()[-1] for d in directors if d}
+            for s in sentences(section):
+                names = [(m.group(1), True) for m in _DIRECTED_BY.finditer(s)]
+                names += [(m.group(1), False) for rx in (_POSSESSIVE, _DIRECTS) for m in rx.finditer(s)]
+                for name, explicit in names:
+                    key = normalise(name)
+                    if not key:
+                        continue
+                    is_director = key in a.catalogue.directors or key.split()[-1] in a.catalogue.surnames
+                    if not explicit and not is_director:
+                        continue  # an actor's name, not a director claim
+                    if key in directors or key.split()[-1] in surnames:
+                        supported.append(f"{pick.text}: directed by {name}")
+                    elif not directors:
+                        unverifiable.append(f"{pick.text}: director {name} (catalogue has none)")
+                    elif _COMPARE.search(s) and not explicit:
+                        continue
+                    else:
+                        contradicted.append(f"{pick.text}: names {name} as director, catalogue says "
+                                            f"{' & '.join(film.directors)}")
+                about_pick = normalise(pick.text) in normalise(s) or re.match(r"\s*(?:it|this|this one)\b", s, re.I)
+                if not about_pick or _COMPARE.search(s):
+                    continue
+                for m in _GENRE_RX.finditer(s):
+                    genre = GENRE_WORDS[m.group(1).lower()]
+                    if genre not in gs.distinctive_genres:
+                        continue
+                    if not film.genres or (genre == "Animation" and film.source.startswith("vega")):
+                        unverifiable.append(f"{pick.text}: genre {genre}")
+                    elif genre in film.genres:
+                        supported.append(f"{pick.text}: genre {genre}")
+                    else:
+                        contradicted.append(f"{pick.text}: called {m.group(1)}, catalogue genres "
+                                            f"{', '.join(film.genres)}")
+        checked = len(supported) + len(contradicted)
+        ev = [f"agrees: {x}" for x in supported] + [f"contradicts the catalogue: {x}" for x in contradicted]
+        ev += [f"unverifiable: {x}" for x in unverifiable]
+        if checked == 0:
+            return self.unscored(ev or ["no checkable fact (year, director, genre) stated about a known pick"])
+        return self.verdict(not contradicted, len(supported) / checked, ev, contradicted=contradicted)

@@ -1,0 +1,1 @@
+"""Renderers for saved results: they format, they compute nothing new."""

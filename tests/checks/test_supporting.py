@@ -1,0 +1,58 @@
+import pytest
+
+from checks import Status, get_check
+
+PROMPT = "I loved Inception. What should I watch?"
+WHY = "\nWhy it fits:\n- a\n- b\n"
+
+
+@pytest.mark.parametrize("response,expected,comment", [
+    ("**The Matrix** (1999)" + WHY + "\n**Fight Club** (1999)" + WHY, True, "both in the catalogue"),
+    ("**the matrix**" + WHY + "\n**Fight Clubb** (1999)" + WHY, True, "case and a small typo are tolerated"),
+    ("**The Matrix** (1999)" + WHY + "\n**Quantum Dreamscape** (2011)" + WHY, False,
+     "near miss: an invented title is flagged"),
+])
+def test_known_titles(spec, response, expected, comment):
+    result = get_check("known_titles").run(PROMPT, response, spec)
+    assert result.passed is expected, result.evidence
+
+
+def test_known_titles_unscored_without_bold_titles(spec):
+    assert get_check("known_titles").run(PROMPT, "No bold here.", spec).status is Status.UNSCORED
+
+
+@pytest.mark.parametrize("response,expected,comment", [
+    ("**The Matrix** (1999)" + WHY + "\n**Fight Club** (1999)" + WHY, True, "two fresh picks"),
+    ("Since you loved **Inception**, try **The Matrix** (1999)!" + WHY, True, "a liked title mentioned, not picked"),
+    ("**Inception** (2010)" + WHY + "\n**The Matrix** (1999)" + WHY, False, "near miss: recommends the liked film"),
+    ("**The Matrix** (1999)" + WHY + "\n**Fight Club** (1999)" + WHY + "\n**The Matrix** (1999)" + WHY, False,
+     "near miss: the same pick twice"),
+])
+def test_no_repeat(spec, response, expected, comment):
+    result = get_check("no_repeat").run(PROMPT, response, spec)
+    assert result.passed is expected, result.evidence
+
+
+@pytest.mark.parametrize("n,expected", [(0, False), (1, False), (2, True), (3, True), (4, False)])
+def test_pick_count(spec, n, expected):
+    titles = ["The Matrix", "Fight Club", "Se7en", "Zodiac"][:n]
+    response = "".join(f"**{t}**{WHY}\n" for t in titles)
+    assert get_check("pick_count").run(PROMPT, response, spec).passed is expected
+
+
+@pytest.mark.parametrize("response,expected,comment", [
+    ("**The Matrix** (1999)" + WHY, True, "right year"),
+    ("**The Matrix** (2000)" + WHY, True, "a year off is within the tolerance"),
+    ("**The Matrix** (1987)" + WHY, False, "near miss: wrong year"),
+    ("**Se7en** (1995)\nWhy it fits:\n- Directed by David Fincher, it is grim.\n- twisty", True, "right director"),
+    ("**Se7en** (1995)\nWhy it fits:\n- Directed by Steven Spielberg, it is grim.\n- twisty", False,
+     "near miss: wrong director"),
+])
+def test_grounded(spec, response, expected, comment):
+    result = get_check("grounded").run(PROMPT, response, spec)
+    assert result.passed is expected, result.evidence
+
+
+def test_grounded_unscored_without_facts(spec):
+    result = get_check("grounded").run(PROMPT, "**The Matrix**\nWhy it fits:\n- fun\n- smart", spec)
+    assert result.status is Status.UNSCORED

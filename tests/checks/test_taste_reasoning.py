@@ -1,0 +1,47 @@
+import pytest
+
+from checks import Status, get_check
+
+PICK = "\n\n**The Matrix** (1999)\nWhy it fits:\n- a\n- b\n"
+
+CASES = [
+    ("I loved Inception. What next?",
+     "Since you loved the mind-bending side of Inception, the reality-twisting plot here will hook you!" + PICK,
+     True, "names the liked title and a shared quality"),
+    ("Any good heist movies? I love heist movies.",
+     "Because you love heist movies, the meticulous bank-robbery planning in this one is perfect!" + PICK,
+     True, "names the stated genre"),
+    ("I'm a big David Fincher fan.",
+     "As a Fincher fan you will appreciate the bleak, procedural obsession with detail here!" + PICK,
+     True, "names the director"),
+    ("I loved Inception. What next?",
+     "Based on your taste, here are some great films!" + PICK, False, "near miss: generic link only"),
+    ("I loved Inception. What next?",
+     "This film has been a classic since 1999, with stunning action!" + PICK, False, "near miss: 'since' as time"),
+    ("I loved Alien. What next?",
+     "Since you loved Titanic, the sweeping romance and tragedy here will move you!" + PICK, False,
+     "near miss: cites a liked title the user never mentioned"),
+    ("I loved Inception. What next?", "Here is a great film with stunning action." + PICK, False,
+     "near miss: never mentions the taste"),
+    ("I loved Inception. What next?", "Since you loved Inception, here you go." + PICK, False,
+     "near miss: names the taste but ties no quality"),
+]
+
+
+@pytest.mark.parametrize("prompt,response,expected,comment", CASES, ids=[c[3] for c in CASES])
+def test_taste_reasoning(spec, prompt, response, expected, comment):
+    result = get_check("taste_reasoning").run(prompt, response, spec)
+    assert result.passed is expected, result.evidence
+
+
+def test_unscored_when_prompt_states_no_taste(spec):
+    result = get_check("taste_reasoning").run("?", "Since you loved it, watch **The Matrix**!" + PICK, spec)
+    assert result.status is Status.UNSCORED
+    assert result.passed is None and result.score is None
+
+
+def test_metadata_liked_tastes_are_ground_truth(spec):
+    meta = {"liked_titles": [], "liked_tastes": ["slow-burn dread"]}
+    response = "Since you crave slow-burn dread, the creeping isolation of this one is ideal!" + PICK
+    result = get_check("taste_reasoning").run("Something for tonight?", response, spec, meta)
+    assert result.passed is True, result.evidence
