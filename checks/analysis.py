@@ -32,8 +32,12 @@ from .markdown import Document, Line, parse
 from .spec import StyleSpec
 
 _NUMBERING = re.compile(r"^\s*(?:#+\s*)?(?:\(?\d{1,2}[.)]\s*|[-*+•●▪]\s*)?")
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
+# Sentence ends, but not after an initial or a common abbreviation ("S. Craig Zahler", "Mr. Fox").
+_SENTENCE_SPLIT = re.compile(
+    r"(?<=[.!?])(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bvs\.)(?<!\bJr\.)(?<!\bMs\.)\s+|\n+"
+)
 _YEAR_AFTER = re.compile(r"^\s*[\(\[]\s*(\d{4})\s*[\)\]]")
+_POSSESSIVE_S = re.compile(r"['’]s\b")
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{1,80})[\"”]")
 _HEAD_WITH_YEAR = re.compile(r"^\s*(?:#+\s*)?(?:\(?\d{1,2}[.)]\s*)?([^\W\d_][^()\[\]]{0,80}?)\s*[\(\[]\s*(\d{4})\s*[\)\]]")
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "«": "»"}
@@ -128,6 +132,12 @@ _PROMPT_TITLE_CUES = re.compile(
 )
 
 
+@lru_cache(maxsize=16)
+def _terms_rx(terms: tuple[str, ...]) -> re.Pattern:
+    alts = "|".join(sorted((re.escape(t.lower()) for t in terms if t), key=len, reverse=True)) or "(?!x)x"
+    return re.compile(rf"(?<![\w-])(?:{alts})(?![\w-])")
+
+
 def analyse_prompt(prompt: str, spec: StyleSpec, cat: Catalogue, meta: dict | None = None) -> Taste:
     taste = Taste(prompt_norm=normalise(prompt))
     meta = meta or {}
@@ -171,10 +181,7 @@ def analyse_prompt(prompt: str, spec: StyleSpec, cat: Catalogue, meta: dict | No
                 part = part.strip()
                 if len(part) >= 3 and normalise(part) not in STOPWORDS and part[:1].isupper():
                     taste.titles.append(part)
-    low = prompt.lower()
-    for term in spec.taste.taste_terms:
-        if re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", low):
-            taste.terms.append(term)
+    taste.terms.extend(_terms_rx(tuple(spec.taste.taste_terms)).findall(prompt.lower()))
     for m in re.finditer(r"\b[A-Z][a-zA-Z'’-]{3,}\b", prompt):
         if any(a <= m.start() < b for a, b in title_spans):
             continue  # part of a title the prompt names ("Tokyo Story" is no Tim Story)
@@ -313,18 +320,19 @@ def _is_liked(film: Film | None, text: str, taste: Taste) -> bool:
     """A title the user named (liked) in the prompt: never a recommendation."""
     if film is not None and film.id in taste.film_ids():
         return True
-    if len(normalise(text)) >= 4 and _in_prompt(text, taste):
-        return True
     key = strip_article(normalise(text))
-    for t in taste.titles:
-        if strip_article(normalise(t)) == key:
-            return True
+    named = taste.titles + [f.title for f in taste.films]
+    if any(strip_article(normalise(t)) == key for t in named):
+        return True
+    if len(key) >= 4 and _in_prompt(text, taste):
+        # "Transformers" inside "Transformers: Dark of the Moon" is another film, not the liked one.
+        return not any(f" {key} " in f" {normalise(t)} " for t in named)
     return False
 
 
 def _in_prompt(text: str, taste: Taste) -> bool:
     key = normalise(text)
-    return bool(key) and re.search(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", taste.prompt_norm) is not None
+    return bool(key) and f" {key} " in f" {taste.prompt_norm} "
 
 
 def _line_head_hit(line_text: str, start: int, end: int) -> bool:
@@ -337,12 +345,18 @@ def _line_head_hit(line_text: str, start: int, end: int) -> bool:
     return bool(re.match(r"^\s*(?:$|[\(\[]\s*\d{4}|[:–—]|\s-\s|-\s|\|)", after))
 
 
+@lru_cache(maxsize=1024)
+def _prompt_cached(prompt: str, spec: StyleSpec, meta_key: tuple) -> Taste:
+    cat = cached_catalogue(str(spec.catalogue_path), spec.titles.fuzzy_threshold, spec.titles.exact_below_chars)
+    return analyse_prompt(prompt, spec, cat, {k: list(v) for k, v in meta_key})
+
+
 @lru_cache(maxsize=4096)
 def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple) -> Analysis:
     meta = {k: list(v) for k, v in meta_key}
     cat = cached_catalogue(str(spec.catalogue_path), spec.titles.fuzzy_threshold, spec.titles.exact_below_chars)
     doc = parse(response)
-    taste = analyse_prompt(prompt, spec, cat, meta)
+    taste = _prompt_cached(prompt, spec, meta_key)
     labels = _label_set(spec)
 
     bold_titles: list[BoldTitle] = []
@@ -395,6 +409,8 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
         seen_plain.add(key)
         picks.append(Pick(text, film, False, line.index, line.offset + abs_start, style, year, reason))
 
+    head_of_bold: dict[int, tuple[int, int]] = {}  # film id -> (line, offset) of a plain line-head mention
+
     def skip_title(text, film) -> bool:
         if film is not None and film.id in bold_film_ids:
             return True
@@ -438,7 +454,9 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
             if not any(a <= h0 < b for a, b in covered) and _title_shaped(raw) and len(raw.split()) <= 8:
                 match = cat.lookup(raw, int(head.group(2)))
                 film = match.film if match else None
-                if not skip_title(raw, film):
+                if film is not None and film.id in bold_film_ids:
+                    head_of_bold.setdefault(film.id, (line.index, line.offset + h0))
+                elif not skip_title(raw, film):
                     covered.append((h0, head.end(1)))
                     add_plain(raw, film, line, h0, "plain", int(head.group(2)), "title with its year heads its line")
         # (d) catalogue titles in the remaining plain text.
@@ -469,10 +487,11 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
                 year_m = _YEAR_AFTER.match(after)
                 sentence_before = _SENTENCE_SPLIT.split(before)[-1] if before else ""
                 comparison = bool(_COMPARISON.search(sentence_before))
+                near_comparison = bool(_COMPARISON.search(sentence_before[-25:]))
                 reason = ""
                 if _line_head_hit(line.text, abs_start, abs_end) and (multiword or year_m or line.kind != "bullet"):
                     reason = "title heads its line"
-                elif year_m and not comparison:
+                elif year_m and not near_comparison:
                     reason = "title with its year"
                 elif _REC_VERB.search(before) and not comparison:
                     reason = "title after a recommending verb"
@@ -485,6 +504,12 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
                     film = min(hit.films, key=lambda f: abs((f.year or 0) - int(year_m.group(1))))
                 add_plain(text, film, line, abs_start, "plain", int(year_m.group(1)) if year_m else None, reason)
 
+    # A bold pick first written plainly as its own heading ("### Blow Out (1981)", bold only in
+    # the sign-off) is anchored at that heading.
+    bold_anchor_at_start = {bt.film.id for bt in bold_titles if bt.film and bt.at_line_start}
+    for p in picks:
+        if p.bold and p.film and p.film.id in head_of_bold and p.film.id not in bold_anchor_at_start:
+            p.line, p.start = head_of_bold[p.film.id]
     picks.sort(key=lambda p: (p.line, p.start))
     # Merge plain picks that are the same film as another pick.
     uniq: list[Pick] = []
@@ -535,8 +560,12 @@ def partial_in(needle: str, haystack: str, threshold: float = 90.0) -> bool:
     h = normalise(haystack)
     if not n or not h:
         return False
-    if re.search(rf"(?<![a-z0-9]){re.escape(n)}(?![a-z0-9])", h):
+    if f" {n} " in f" {h} ":
         return True
+    if "'s" in haystack or "’s" in haystack:  # possessive: "Heat's shootouts" names Heat
+        h2 = normalise(_POSSESSIVE_S.sub("", haystack))
+        if f" {n} " in f" {h2} ":
+            return True
     if len(n) >= 6 and fuzz.partial_ratio(n, h) >= threshold:
         return True
     return False

@@ -25,7 +25,8 @@ from .errors import CatalogueError
 _ARTICLES = ("the ", "a ", "an ")
 _YEAR_TAIL = re.compile(r"\s*[\(\[]\s*(\d{4})\s*[\)\]]\s*$|\s*[,–—-]\s*(\d{4})\s*$")
 _WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+(?:['’.][0-9A-Za-zÀ-ÖØ-öø-ÿ]+)*")
-CSV_FIELDS = ("title", "year", "genres", "director", "aliases", "source")
+CSV_FIELDS = ("title", "year", "genres", "director", "aliases", "source", "rating", "votes")
+REQUIRED_FIELDS = CSV_FIELDS[:6]
 
 
 @lru_cache(maxsize=65536)
@@ -65,6 +66,8 @@ class Film:
     directors: tuple[str, ...]
     aliases: tuple[str, ...]
     source: str
+    rating: float | None = None  # IMDb rating where the source has one
+    votes: int | None = None  # IMDb votes: a proxy for how well known the film is
 
     @property
     def label(self) -> str:
@@ -208,7 +211,7 @@ def load_catalogue(path: str | Path, fuzzy_threshold: float = 88.0, exact_below_
     films: list[Film] = []
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
-        missing = [f for f in CSV_FIELDS if f not in (reader.fieldnames or [])]
+        missing = [f for f in REQUIRED_FIELDS if f not in (reader.fieldnames or [])]
         if missing:
             raise CatalogueError(f"{path}:1: header lacks {', '.join(missing)}; expected {', '.join(CSV_FIELDS)}")
         for lineno, row in enumerate(reader, start=2):
@@ -221,8 +224,13 @@ def load_catalogue(path: str | Path, fuzzy_threshold: float = 88.0, exact_below_
             except ValueError:
                 raise CatalogueError(f"{path}:{lineno}: field 'year' is not a whole number: {year_raw!r}") from None
             directors = tuple(d.strip() for d in re.split(r"\s*&\s*|\s*;\s*", row["director"] or "") if d.strip())
+            try:
+                rating = float(row["rating"]) if row.get("rating") else None
+                votes = int(row["votes"]) if row.get("votes") else None
+            except ValueError:
+                raise CatalogueError(f"{path}:{lineno}: field 'rating' or 'votes' is not a number") from None
             films.append(Film(len(films), title, year, _split_list(row["genres"] or ""), directors,
-                              _split_list(row["aliases"] or ""), (row["source"] or "").strip()))
+                              _split_list(row["aliases"] or ""), (row["source"] or "").strip(), rating, votes))
     return Catalogue(films, fuzzy_threshold, exact_below_chars)
 
 

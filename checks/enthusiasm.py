@@ -32,11 +32,13 @@ class Enthusiasm(Check):
     alone is easy to fool:
 
     * required: at least ``min_exclamations`` '!' in the prose, and one sentence that
-      addresses the user ("you", "your"...) with excitement (a '!' or an excitement phrase);
+      addresses the user ("you", "your"...) with excitement (a '!' or a strong excitement
+      phrase), not made of stock politeness ("I hope you enjoy these!", "Let me know if...");
     * score = 0.3 x excitement phrases (2 saturate) + 0.2 x exclamations (2 saturate)
       + 0.2 x the personal excited sentence + ``vader_weight`` x VADER compound sentiment
       of the prose outside the bullets (hook and sign-off), minus 0.25 per flat framing
-      ("Here is a list", "The following");
+      ("Here is a list", "The following"). VADER is computed only when it can change the
+      verdict, and the evidence says so;
     * vetoes: any apologetic ("As an AI", "Sorry,", "Unfortunately") or sarcastic
       ("I guess", "Oh great", "if you must") framing fails the voice outright.
 
@@ -65,18 +67,27 @@ class Enthusiasm(Check):
         flat = _hits(es.flat_phrases, low)
         second = set(w.lower() for w in es.second_person)
         personal = []
+        weak = set(es.weak_phrases)
         for s in sentences(voice):
-            words = set(re.findall(r"[a-z']+", s.lower().replace("’", "'")))
-            if words & second and ("!" in s or _hits(es.excitement_phrases, s.lower())):
+            sl = s.lower().replace("’", "'")
+            words = set(re.findall(r"[a-z']+", sl))
+            if not words & second or _hits(es.stock_phrases, sl):
+                continue
+            strong = [h for h in _hits(es.excitement_phrases, sl) if h not in weak]
+            if strong or "!" in s:
                 personal.append(s)
-        prose = "\n".join(l.text for l in lines if not (l.kind == "bullet")) or text
-        compound = _vader().polarity_scores(prose[:2000])["compound"] if prose.strip() else 0.0
-        score = (0.3 * min(1.0, len(excite) / 2) + 0.2 * min(1.0, exclamations / 2)
-                 + 0.2 * (1.0 if personal else 0.0) + es.vader_weight * max(0.0, compound)
-                 - 0.25 * len(flat))
-        score = max(0.0, min(1.0, score))
+        base = (0.3 * min(1.0, len(excite) / 2) + 0.2 * min(1.0, exclamations / 2)
+                + 0.2 * (1.0 if personal else 0.0) - 0.25 * len(flat))
+        required = exclamations >= es.min_exclamations and bool(personal) and not apologetic and not sarcastic
+        # VADER only when it can change the verdict (it costs more than every other signal together).
+        compound = None
+        if required and base < es.pass_threshold <= base + es.vader_weight:
+            prose = "\n".join(l.text for l in lines if l.kind != "bullet") or text
+            compound = _vader().polarity_scores(prose[:2000])["compound"]
+        score = max(0.0, min(1.0, base + es.vader_weight * max(0.0, compound or 0.0)))
         ev = [f"{exclamations} exclamation mark(s)", f"excitement phrases: {sorted(set(excite))[:8]}",
-              f"VADER compound of the prose: {compound:+.2f}"]
+              f"VADER compound of the prose: {compound:+.2f}" if compound is not None
+              else "VADER not needed: the other signals decide"]
         if personal:
             ev.append(f"speaks to the user: {personal[0][:120]!r}")
         else:

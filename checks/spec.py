@@ -8,6 +8,7 @@ check classes read only this object, never hard-coded numbers or word lists.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,10 +100,23 @@ class EnthusiasmSpec:
         [
             "i guess", "oh great", "yeah right", "if you must", "big surprise",
             "how original", "another one of those", "sure, why not", "/s", "wow, another",
-            "ugh", "whatever.", "whatever,", "fine, watch", "fine. watch", "if you insist", "i suppose", "shocking",
+            "ugh", "whatever.", "whatever,", "fine, watch", "fine. watch", "if you insist", "i suppose", "apparently",
+            "bold choice",
             "groundbreaking taste", "how sophisticated", "how refined", "wow, a", "🙄",
         ],
         "Sarcastic framings: any one fails the voice.",
+    )
+    weak_phrases: list = _f(
+        ["enjoy", "love", "heart", "favorite", "favourite", "perfect", "treat", "joy"],
+        "Excitement phrases too common in polite boilerplate to make a sentence excited on their own.",
+    )
+    stock_phrases: list = _f(
+        [
+            "i hope you enjoy", "hope you enjoy", "i hope this helps", "let me know if", "happy to help",
+            "feel free to", "sure!", "certainly!", "of course!", "enjoy your viewing", "you might enjoy",
+            "you may enjoy", "you might like", "you may like",
+        ],
+        "Stock politeness: a sentence made of it does not count as speaking to the user with excitement.",
     )
     flat_phrases: list = _f(
         [
@@ -217,8 +231,7 @@ class StyleSpec:
 
     @property
     def catalogue_path(self) -> Path:
-        base = Path(self.path).parent if self.path else GOLDEN_DIR
-        return (base / self.titles.catalogue).resolve()
+        return _catalogue_path(self.path, self.titles.catalogue)
 
     def describe(self) -> list[tuple[str, object, str]]:
         """(dotted name, value, help) for every field: the spec's own documentation."""
@@ -231,6 +244,12 @@ class StyleSpec:
             else:
                 rows.append((f.name, value, f.metadata.get("help", "")))
         return rows
+
+
+@functools.lru_cache(maxsize=32)
+def _catalogue_path(spec_path: str, catalogue: str) -> Path:
+    base = Path(spec_path).parent if spec_path else GOLDEN_DIR
+    return (base / catalogue).resolve()
 
 
 _SECTIONS = {

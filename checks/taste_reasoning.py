@@ -33,22 +33,22 @@ def _references(sentence: str, a: Analysis) -> list[str]:
             found.append(title)
             continue
         # A distinctive word of a longer title, capitalised: "Shawshank's theme".
-        words = [w for w in re.findall(r"[A-Z][\w'’-]{5,}", title) if w.lower() not in STOPWORDS]
-        if len(title.split()) >= 2 and any(re.search(rf"\b{re.escape(w)}\b", sentence) for w in words):
+        words = [w for w in re.findall(r"[A-Z][a-z0-9]{5,}", title) if w.lower() not in STOPWORDS]
+        if len(title.split()) >= 2 and words and set(words) & set(re.findall(r"[A-Za-z0-9]+", sentence)):
             found.append(title)
     for term in t.terms:
         stem = normalise(term)
         stem = re.sub(r"(ies|es|s)$", "", stem) if len(stem) > 4 else stem
-        if stem and re.search(rf"(?<![a-z0-9]){re.escape(stem)}", norm):
+        if stem and f" {stem}" in f" {norm}":
             found.append(term)
     for surname in t.directors:
-        if re.search(rf"\b{re.escape(surname)}\b", norm):
+        if f" {surname} " in f" {norm} ":
             found.append(surname)
     for phrase in t.phrases:
         words = [w for w in content_words(phrase)]
         if not words:
             continue
-        hit = [w for w in words if re.search(rf"\b{re.escape(w.rstrip('s'))}", norm)]
+        hit = [w for w in words if f" {w.rstrip('s')}" in f" {norm}"]
         if len(hit) >= max(1, min(2, len(words))) or partial_in(phrase, sentence, 88):
             found.append(phrase)
     if not found and _STRONG_CUE.search(sentence):
@@ -74,7 +74,8 @@ class TasteReasoning(Check):
     named, when only a generic phrase links ("based on your taste"), or when the answer
     claims the user liked a title the prompt never mentions ("Since you loved Titanic"
     when they said Alien). "since 1999" is no cue. Unscored when the prompt states no
-    taste at all. Score: links found per pick, capped at 1.
+    taste at all; fails when the answer recommends nothing (there is no pick to tie the
+    taste to). Score: links found per pick, capped at 1.
     """
 
     id = "taste_reasoning"
@@ -111,7 +112,7 @@ class TasteReasoning(Check):
             refs = _references(s, a)
             if not refs:
                 continue
-            contrast = _hits(ts.contrast_phrases, low) or _hits(spec.enthusiasm.sarcastic_phrases, low)
+            contrast = _hits(ts.contrast_phrases, low)
             if contrast:
                 ev.append(f"names the taste only to contrast it: {s[:120]!r}")
                 continue
@@ -120,7 +121,10 @@ class TasteReasoning(Check):
                 ref_words.update(content_words(r))
             quality = [w for w in content_words(s) if w not in cue_words and w not in ref_words
                        and w.rstrip("s") not in ref_words]
-            if len(quality) >= ts.min_quality_words:
+            # A sarcastic quip that names the taste ("Wow, a Fast & Furious fan, how sophisticated.")
+            # is no reasoning; a sarcastic sentence that still ties real qualities is.
+            needed = ts.min_quality_words + (2 if _hits(spec.enthusiasm.sarcastic_phrases, low) else 0)
+            if len(quality) >= needed:
                 links.append(s)
                 ev.append(f"link: {s[:160]!r} (names {refs[:3]})")
         generic = _hits(ts.generic_phrases, text.lower())
@@ -129,6 +133,9 @@ class TasteReasoning(Check):
         if not links:
             ev.append("no sentence ties a stated taste to a pick" + (f" (only generic: {generic})" if generic else ""))
         ev.append(f"stated taste: {a.taste.to_dict()}")
+        if not a.picks:
+            ev.insert(0, "no recommended title to connect the taste to")
+            return self.failed(0.0, ev)
         n = max(1, len(a.picks))
         score = min(1.0, len(links) / n) if not misattributed else 0.0
         return self.verdict(bool(links) and not misattributed, score, ev)

@@ -70,7 +70,8 @@ def main(argv=None) -> int:
         genres = list(MAJOR.get(item.get("Major Genre") or "", []))
         genres += [g for g in CREATIVE.get(item.get("Creative Type") or "", []) if g not in genres]
         row = {"title": title, "year": year, "genres": genres, "director": item.get("Director") or "",
-               "aliases": [], "source": "vega-datasets"}
+               "aliases": [], "source": "vega-datasets", "rating": item.get("IMDB Rating") or "",
+               "votes": item.get("IMDB Votes") or ""}
         key = normalise(title)
         dup = [r for r in index.get(key, []) if r["year"] == year]
         if dup:
@@ -103,7 +104,7 @@ def main(argv=None) -> int:
                 merged += 1
                 continue
             row = {"title": r["title"].strip(), "year": year, "genres": genres, "director": r["director"].strip(),
-                   "aliases": aliases, "source": f"hand:{name}"}
+                   "aliases": aliases, "source": f"hand:{name}", "rating": "", "votes": ""}
             rows.append(row)
             index.setdefault(key, []).append(row)
             added += 1

@@ -1,0 +1,67 @@
+import pytest
+
+from checks.catalogue import load_catalogue, normalise, split_year
+from checks.errors import CatalogueError
+
+
+@pytest.fixture(scope="module")
+def cat(spec):
+    return load_catalogue(spec.catalogue_path)
+
+
+@pytest.mark.parametrize("written,title,year", [
+    ("The Matrix", "The Matrix", 1999),
+    ("the matrix", "The Matrix", 1999),          # case
+    ("Matrix", "The Matrix", 1999),              # leading article dropped
+    ("The Matrix (1999)", "The Matrix", 1999),   # trailing year
+    ("The Matirx", "The Matrix", 1999),          # small typo
+    ("Se7en", "Se7en", 1995),
+    ("Léon", "Léon", None),                      # mis-encoded source title fixed ("LÈon")
+    ("Leon", "Léon", None),                      # accents optional
+])
+def test_lookup(cat, written, title, year):
+    m = cat.lookup(written)
+    assert m is not None, written
+    assert m.film.title == title
+    if year:
+        assert m.film.year == year
+
+
+@pytest.mark.parametrize("written", [
+    "Upp",                # near miss of "Up": short titles must match exactly
+    "Quantum Dreamscape",  # invented
+    "",
+])
+def test_no_match(cat, written):
+    assert cat.lookup(written) is None
+
+
+def test_year_picks_the_right_remake(cat):
+    a = cat.lookup("Dawn of the Dead", 1978)
+    b = cat.lookup("Dawn of the Dead", 2004)
+    assert a and b and a.film.year != b.film.year
+
+
+def test_find_in_text(cat):
+    hits = cat.find_in_text("You should watch The Matrix and then Fight Club tonight.")
+    assert [h.text for h in hits if len(h.text) > 6] == ["The Matrix", "Fight Club"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Heat (1995)", ("Heat", 1995)), ("Heat, 1995", ("Heat", 1995)), ("Heat", ("Heat", None)),
+    ("2001: A Space Odyssey", ("2001: A Space Odyssey", None)),  # a year-like number that is the title
+])
+def test_split_year(text, expected):
+    assert split_year(text) == expected
+
+
+def test_normalise():
+    assert normalise("Don’t Look Now!") == normalise("dont look now") == "dont look now"
+    assert normalise("Fast & Furious") == "fast and furious"
+
+
+def test_malformed_catalogue_names_line_and_field(tmp_path):
+    bad = tmp_path / "c.csv"
+    bad.write_text("title,year,genres,director,aliases,source\nHeat,199x,,,,\n", encoding="utf-8")
+    with pytest.raises(CatalogueError, match=r"c.csv:2: field 'year'"):
+        load_catalogue(bad)
