@@ -451,7 +451,8 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
         if head and head.end(2) <= first_bold:
             raw = head.group(1).strip()
             h0 = head.start(1)
-            if not any(a <= h0 < b for a, b in covered) and _title_shaped(raw) and len(raw.split()) <= 8:
+            if (not any(a <= h0 < b for a, b in covered) and _title_shaped(raw) and len(raw.split()) <= 8
+                    and not _COMPARISON.search(raw)):
                 match = cat.lookup(raw, int(head.group(2)))
                 film = match.film if match else None
                 if film is not None and film.id in bold_film_ids:

@@ -18,7 +18,9 @@ def _vader():
 @lru_cache(maxsize=64)
 def _phrase_rx(phrases: tuple[str, ...]) -> re.Pattern:
     parts = sorted((re.escape(p.lower()) for p in phrases if p), key=len, reverse=True)
-    return re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")(?![\w])") if parts else re.compile(r"(?!x)x")
+    # an optional inflection: "gem" matches "gems", "thrill" matches "thrilled"
+    return (re.compile(r"(?<![\w])(" + "|".join(parts) + r")(?:s|es|ed|d|ing)?(?![\w])") if parts
+            else re.compile(r"(?!x)x"))
 
 
 def _hits(phrases: list[str], text: str) -> list[str]:
@@ -57,9 +59,17 @@ class Enthusiasm(Check):
         low = text.lower()
         if not low.strip():
             return self.failed(0.0, ["empty response"])
-        # Quoted speech (a film's famous line) is not the assistant's voice.
-        voice = re.sub(r"[\"“][^\"”\n]{0,200}[\"”]", " ", text)
+        # The assistant's own voice: not the titles (bold text, titles the user named, picks:
+        # "Sorry, Baby" or "Airplane!" say nothing of tone), not quoted speech (a famous line).
+        title_spans = {b.raw for b in a.bold_titles}
+        voice = "\n".join("".join(sg.text for sg in l.segments if not (sg.bold and sg.text.strip() in title_spans))
+                          for l in lines)
+        for title in sorted({*a.taste.titles, *(p.text for p in a.picks)}, key=len, reverse=True):
+            if len(title) >= 3:
+                voice = re.sub(re.escape(title), " ", voice, flags=re.I)
+        voice = re.sub(r"[\"“][^\"”\n]{0,200}[\"”]", " ", voice)
         voice_low = voice.lower()
+        low = voice_low
         exclamations = voice.count("!")
         excite = _hits(es.excitement_phrases, voice_low)
         apologetic = _hits(es.apologetic_phrases, low)
@@ -82,7 +92,9 @@ class Enthusiasm(Check):
         # VADER only when it can change the verdict (it costs more than every other signal together).
         compound = None
         if required and base < es.pass_threshold <= base + es.vader_weight:
-            prose = "\n".join(l.text for l in lines if l.kind != "bullet") or text
+            # the voice, not the titles: "The Killing" or "Anatomy of a Murder" say nothing of tone
+            prose = "\n".join("".join(sg.text for sg in l.segments if not sg.bold)
+                              for l in lines if l.kind != "bullet") or text
             compound = _vader().polarity_scores(prose[:2000])["compound"]
         score = max(0.0, min(1.0, base + es.vader_weight * max(0.0, compound or 0.0)))
         ev = [f"{exclamations} exclamation mark(s)", f"excitement phrases: {sorted(set(excite))[:8]}",

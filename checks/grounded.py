@@ -7,7 +7,8 @@ from .base import Check, CheckResult
 from .catalogue import normalise
 from .spec import StyleSpec
 
-_NAME = r"([A-Z][\w'’.-]+(?:\s+(?:de |van |von |del |da |di |la |le )?[A-Z][\w'’.-]+){0,2})"
+_UP = r"[^\W\d_a-z]"  # an upper-case letter, accented ones included ("Žbanić", "Álvarez")
+_NAME = rf"({_UP}[\w'’.-]+(?:\s+(?:de |van |von |del |da |di |la |le )?{_UP}[\w'’.-]+){{0,2}})"
 _DIRECTED_BY = re.compile(r"(?:[Dd]irected by|[Hh]elmed by|[Ff]rom director|[Bb]y director|[Dd]irector)\s+" + _NAME)
 _POSSESSIVE = re.compile(
     _NAME + r"(?:'s|’s)\s+(?:[\w-]+\s+){0,2}?(?:film|movie|masterpiece|classic|direction|thriller|drama|"
@@ -84,7 +85,8 @@ class Grounded(Check):
                 about_pick = normalise(pick.text) in normalise(s) or re.match(r"\s*(?:it|this|this one)\b", s, re.I)
                 if not about_pick or _COMPARE.search(s):
                     continue
-                for m in _GENRE_RX.finditer(s):
+                claim_text = re.sub(re.escape(pick.text), " ", s, flags=re.I)  # "Western Front" is no genre claim
+                for m in _GENRE_RX.finditer(claim_text):
                     genre = GENRE_WORDS[m.group(1).lower()]
                     if genre not in gs.distinctive_genres:
                         continue

@@ -80,7 +80,9 @@ class EnthusiasmSpec:
             "treat", "thrill", "thrilling", "so good", "obsessed", "perfect", "unforgettable",
             "wow", "love", "adore", "delight", "delightful", "gorgeous", "phenomenal", "spectacular",
             "can't miss", "don't miss", "trust me", "buckle up", "get ready", "enjoy", "favorite",
-            "favourite", "exciting", "excited", "wild ride", "knockout", "heart", "joy",
+            "favourite", "exciting", "excited", "wild ride", "knockout", "heart", "joy", "best", "won't regret",
+            "blast", "so much fun", "in for a treat", "thrilled", "epic", "legendary", "iconic", "gorgeous",
+            "killer", "instant classic", "all-time", "outstanding", "superb", "wonderful", "beautiful",
         ],
         "Phrases that carry excitement (matched on word boundaries, case-insensitive).",
     )
@@ -107,7 +109,7 @@ class EnthusiasmSpec:
         "Sarcastic framings: any one fails the voice.",
     )
     weak_phrases: list = _f(
-        ["enjoy", "love", "heart", "favorite", "favourite", "perfect", "treat", "joy"],
+        ["enjoy", "love", "heart", "favorite", "favourite", "perfect", "treat", "joy", "best"],
         "Excitement phrases too common in polite boilerplate to make a sentence excited on their own.",
     )
     stock_phrases: list = _f(

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checks.catalogue import CSV_FIELDS, normalise  # noqa: E402
+from checks.catalogue import CSV_FIELDS, normalise, split_year  # noqa: E402
 
 SRC = ROOT / "golden" / "catalogue_src"
 MAJOR = {
@@ -63,6 +63,9 @@ def main(argv=None) -> int:
         if title is None:
             continue
         title = fix_encoding(str(title)).strip()
+        bare, _ = split_year(title)  # "Lolita (1962)": the year has its own column
+        if bare and bare != title and not bare[-1:].isdigit():
+            title = bare
         date = item.get("Release Date") or ""
         year = int(date[-4:]) if date[-4:].isdigit() else None
         if year is not None:
@@ -79,7 +82,7 @@ def main(argv=None) -> int:
         rows.append(row)
         index.setdefault(key, []).append(row)
     for r in read_csv("aliases.csv"):
-        key = normalise(r["title"])
+        key = normalise(split_year(r["title"])[0])
         cands = index.get(key, [])
         if not cands:
             print(f"aliases.csv: {r['title']!r} ({r['year']}) not found; skipped", file=sys.stderr)

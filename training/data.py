@@ -131,7 +131,7 @@ LINK_TITLE = [
     "Because {t} won you over, these share that same {q}.",
     "If {t} hooked you, these bring that same {q} to the table.",
     "You mentioned {t}, so I went straight for picks with the {q} that made it special.",
-    "Since {t} is your kind of movie, every pick here carries that {q}.",
+    "Since {t} {be} your kind of movie, every pick here carries that {q}.",
     "Given how much you liked {t}, I chose films that share that {q}.",
 ]
 LINK_TASTE = [
@@ -139,22 +139,29 @@ LINK_TASTE = [
     "Because you're into {g}, I went for films with real {q}.",
     "You said you're in the mood for {g}, so these deliver serious {q}.",
     "As a fan of {g}, you'll appreciate the {q} in each of these.",
-    "Since {g} is your thing, I chose picks full of {q}.",
+    "Since {g} are your thing, I chose picks full of {q}.",
 ]
 QUALITY = {
-    "Action": ["adrenaline and big set pieces", "pulse-pounding action"],
-    "Adventure": ["sense of adventure", "globe-trotting thrills"],
-    "Animation": ["gorgeous animation and heart", "hand-crafted animated magic"],
-    "Biography": ["true-story drama", "real-life stakes"], "Comedy": ["laugh-out-loud humor", "comic energy"],
-    "Crime": ["gritty crime storytelling", "underworld tension"], "Documentary": ["real-world fascination"],
-    "Drama": ["emotional depth", "powerful character drama"], "Family": ["warmth and charm", "big-hearted fun"],
-    "Fantasy": ["fantastical world-building", "magical escapism"], "Horror": ["spine-tingling dread", "genuine scares"],
-    "Musical": ["toe-tapping musical numbers", "show-stopping songs"], "Mystery": ["twisty mystery", "puzzle-box plotting"],
-    "Romance": ["swoon-worthy romance", "romantic spark"],
-    "Science Fiction": ["mind-expanding sci-fi ideas", "big sci-fi concepts"],
-    "Superhero": ["superhero spectacle", "larger-than-life heroics"], "Thriller": ["edge-of-your-seat suspense", "nail-biting tension"],
-    "War": ["harrowing wartime drama", "battlefield intensity"], "Western": ["frontier grit", "dusty showdowns"],
-    None: ["storytelling craft", "memorable characters"],
+    "Action": ["adrenaline-soaked set pieces", "pulse-pounding chase sequences"],
+    "Adventure": ["globe-trotting sense of wonder", "thrilling treasure-hunt energy"],
+    "Animation": ["gorgeous hand-crafted visuals", "big-hearted animated storytelling"],
+    "Biography": ["gripping true-story stakes", "remarkable real-life characters"],
+    "Comedy": ["laugh-out-loud comic timing", "quotable, goofy charm"],
+    "Crime": ["gritty underworld tension", "twisty criminal schemes"],
+    "Documentary": ["jaw-dropping real-world stories", "eye-opening true stories"],
+    "Drama": ["powerful emotional depth", "unforgettable character journeys"],
+    "Family": ["warm, big-hearted charm", "cozy crowd-pleasing warmth"],
+    "Fantasy": ["rich, magical world-building", "dreamlike escapist wonder"],
+    "Horror": ["spine-tingling creeping dread", "genuinely nerve-shredding scares"],
+    "Musical": ["toe-tapping show-stopping numbers", "soaring, joyful songs"],
+    "Mystery": ["twisty puzzle-box plotting", "clever whodunit intrigue"],
+    "Romance": ["swoon-worthy romantic chemistry", "heart-melting love stories"],
+    "Science Fiction": ["mind-expanding futuristic ideas", "bold visionary world-building"],
+    "Superhero": ["larger-than-life heroic spectacle", "crowd-pleasing caped heroics"],
+    "Thriller": ["edge-of-your-seat suspense", "nail-biting, tightly wound tension"],
+    "War": ["harrowing battlefield intensity", "gripping wartime courage"],
+    "Western": ["dusty frontier showdowns", "gritty sun-baked frontier grit"],
+    None: ["masterful storytelling craft", "memorable, vivid characters"],
 }
 PICK_LINE = [
     "**{title}** ({year})", "### **{title}** ({year})", "## **{title}** ({year})",
@@ -377,7 +384,9 @@ class Builder:
             ]).format(r=pick.rating))
         if pick.directors and not any("Directed by" in r or "comes from" in r or "film, so" in r or "Pure " in r
                                       for r in out):
-            out.append(f"Directed by {' and '.join(pick.directors)}, who brings real craft to every scene.")
+            names = list(pick.directors)
+            who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            out.append(f"Directed by {who}, who {'brings' if len(names) == 1 else 'bring'} real craft to every scene.")
         rng.shuffle(out)
         return list(dict.fromkeys(out))
 
@@ -399,7 +408,7 @@ class Builder:
         parts = [rng.choice(HOOKS)]
         if t.liked:
             names = " and ".join(f.title for f in t.liked[:2])
-            parts.append(rng.choice(LINK_TITLE).format(t=names, q=q))
+            parts.append(rng.choice(LINK_TITLE).format(t=names, q=q, be="are" if len(t.liked) > 1 else "is"))
         else:
             parts.append(rng.choice(LINK_TASTE).format(g=t.tastes()[0], q=q))
         out = [" ".join(parts), ""]
@@ -493,7 +502,7 @@ def build(out_dir: str | Path, n_train: int = 3000, eval_frac: float = 0.05, see
         bad = {cid: r for cid, r in results.items() if cid != OVERALL and r.status is not Status.PASSED
                and not (cid == "grounded" and r.status is Status.UNSCORED)}
         if bad:
-            detail = "; ".join(f"{cid}: {r.status.value}: {r.evidence[:3]}" for cid, r in bad.items())
+            detail = "; ".join(f"{cid}: {r.status.value}: {r.evidence[:10]}" for cid, r in bad.items())
             raise DataBuildError(f"generated example {len(examples) + 1} fails the rule checks ({detail}).\n"
                                  f"PROMPT: {user}\nANSWER:\n{answer}")
         seen.add(key)
