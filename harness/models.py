@@ -83,6 +83,12 @@ class ModelSource:
 
 def _embedded_gguf(name: str) -> Path:
     info = EMBEDDED[name]
+    override = os.environ.get(f"MOVIESTYLE_{name.upper().replace('-', '_')}_GGUF")
+    if override:  # e.g. MOVIESTYLE_SMOLLM2_135M_GGUF: a copy of the same file elsewhere (offline boxes)
+        p = Path(override)
+        if not p.is_file():
+            raise ModelError(f"{override}: no such GGUF file (from $MOVIESTYLE_{name.upper().replace('-', '_')}_GGUF)")
+        return p
     try:
         files = importlib.metadata.files(info["package"]) or []
     except importlib.metadata.PackageNotFoundError:
@@ -127,6 +133,16 @@ def resolve_model(name_or_path: str) -> ModelSource:
 
 def _converted_dir(src: ModelSource) -> Path:
     return cache_root() / "models" / f"{Path(src.gguf_file or src.name).stem}-{src.identity['sha256'][:12]}"
+
+
+def local_dir(src: ModelSource, log=print) -> str:
+    """A directory transformers-style loaders (Unsloth) can read: the converted cache for GGUFs."""
+    if src.gguf_file:
+        conv = _converted_dir(src)
+        if not ((conv / "config.json").exists() and any(conv.glob("*.safetensors"))):
+            load_model(src, log=log)
+        return str(conv)
+    return src.path
 
 
 def load_tokenizer(src: ModelSource):

@@ -40,6 +40,8 @@ export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OF
 export HF_HUB_DISABLE_TELEMETRY=1 UNSLOTH_DISABLE_STATISTICS=1
 export UNSLOTH_COMPILE_LOCATION="$WORK/unsloth_compiled_cache"
 export OUT WORK GGUF MAX_STEPS
+# the embedded name resolves to the carried GGUF, so run records match a local run's identity
+export MOVIESTYLE_SMOLLM2_135M_GGUF="$GGUF"
 
 mkdir -p "$OUT" "$WORK" "$GGUF_DIR" "$MOVIESTYLE_CACHE"
 exec > >(tee "$OUT/gpu_check.log") 2>&1
@@ -69,6 +71,26 @@ else
   cat .gpu/a/gguf.part0 .gpu/b/gguf.part1 > "$GGUF.tmp" && mv "$GGUF.tmp" "$GGUF"
 fi
 if echo "$GGUF_SHA256  $GGUF" | sha256sum -c; then status gguf ok; else status gguf "sha256 mismatch"; fi
+
+echo "=== STAGE convert"
+# De-quantise once into the cache, then put the carried tokenizer files (saved by a newer
+# transformers) over the converted ones: older transformers read this GGUF's end-of-turn
+# token wrongly (<|im_start|> instead of <|im_end|>).
+"$PY" - <<'PY'
+import shutil, sys
+from pathlib import Path
+from harness.models import local_dir, resolve_model
+conv = Path(local_dir(resolve_model("smollm2-135m")))
+tok = Path(".gpu/tok")
+if tok.is_dir():
+    for f in tok.iterdir():
+        shutil.copy(f, conv / f.name)
+from transformers import AutoTokenizer
+t = AutoTokenizer.from_pretrained(str(conv))
+print("converted:", conv, "eos:", t.eos_token, t.eos_token_id, "pad:", t.pad_token)
+sys.exit(0 if t.eos_token == "<|im_end|>" else 3)
+PY
+status convert $?
 
 echo "=== STAGE versions"
 nvidia-smi -L || true
@@ -162,15 +184,7 @@ try:
 
     trainer_mod._Progress.__new__ = staticmethod(timed_progress)
 
-    base = os.environ["GGUF"]
-    if backend == "unsloth":
-        # Unsloth cannot read a .gguf: give it the de-quantised safetensors copy that the
-        # peft stage cached (made here on the CPU if that stage did not get so far).
-        src = resolve_model(base)
-        conv = _converted_dir(src)
-        if not (conv / "config.json").exists():
-            load_model(src)
-        base = str(conv)
+    base = "smollm2-135m"  # resolves to $GGUF via MOVIESTYLE_SMOLLM2_135M_GGUF
     res["base_model"] = base
     data = os.path.join(work, "data")
     cfg = load_config(os.environ.get("CONFIG", "training/configs/smollm2-cpu.toml"),
@@ -233,9 +247,17 @@ run_stage() {  # run_stage NAME BACKEND DTYPE TIMEOUT [PYTHONPATH]
   PYTHONPATH="$path" timeout "$limit" "$PY" "$WORK/driver.py" "$name" "$backend" "$dtype"
   status "rc_$name" $?
   mkdir -p "$OUT/gpu-$name"
-  for f in training_run.json loss_curve.png; do
-    [ -f "$WORK/train/$name/$f" ] && cp "$WORK/train/$name/$f" "$OUT/gpu-$name/"
-  done
+  cp "$WORK/train/$name/training_run.json" "$OUT/gpu-$name/" 2>/dev/null
+  if [ "$name" = peft ] && [ -f "$WORK/train/$name/adapter_model.safetensors" ]; then
+    # the adapter comes back in float16 (a file may be at most 16 MiB; fp32 is 19.5 MB)
+    for f in loss_curve.png adapter_config.json train_config.toml; do cp "$WORK/train/$name/$f" "$OUT/gpu-$name/"; done
+    "$PY" -c "
+import sys, torch
+from safetensors.torch import load_file, save_file
+sd = load_file(sys.argv[1])
+save_file({k: v.to(torch.float16).contiguous() for k, v in sd.items()}, sys.argv[2])
+" "$WORK/train/$name/adapter_model.safetensors" "$OUT/gpu-$name/adapter_model.safetensors"
+  fi
   rmdir "$OUT/gpu-$name" 2>/dev/null || true
 }
 

@@ -211,6 +211,14 @@ def save_loss_curve(history: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
+def _portable_adapter_config(path: Path, base_name: str) -> None:
+    """peft records the base model's load path (a cache folder on this machine); record the
+    name the user gave instead, so the adapter folder can be committed and shared."""
+    conf = json.loads(path.read_text(encoding="utf-8"))
+    conf["base_model_name_or_path"] = base_name
+    path.write_text(json.dumps(conf, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def train(cfg: TrainConfig, resume: bool = False, quiet: bool = False, log=print) -> dict:
     """Run one training job; returns the run record (also written to training_run.json)."""
     return train_model(cfg, resume=resume, quiet=quiet, log=log)[0]
@@ -238,7 +246,9 @@ def train_model(cfg: TrainConfig, resume: bool = False, quiet: bool = False, log
         import unsloth  # noqa: F401  (must come before trl/transformers/peft are used)
         from unsloth import FastLanguageModel
 
-        load_kw, peft_kw = unsloth_kwargs(cfg, src.path if not src.gguf_file else cfg.base_model)
+        from harness.models import local_dir
+
+        load_kw, peft_kw = unsloth_kwargs(cfg, local_dir(src, log=log))
         model, tok = FastLanguageModel.from_pretrained(**load_kw)
         model = FastLanguageModel.get_peft_model(model, **peft_kw)
         peft_config = None
@@ -285,6 +295,8 @@ def train_model(cfg: TrainConfig, resume: bool = False, quiet: bool = False, log
     wall = time.perf_counter() - t0
     final_eval = trainer.evaluate() if eval_ds is not None else {}
     trainer.model.save_pretrained(str(out))
+    _portable_adapter_config(out / "adapter_config.json", cfg.base_model if src.kind in ("embedded-gguf", "hub")
+                             else src.identity.get("name", cfg.base_model))
     steps_done = trainer.state.global_step
     examples_seen = min(len(tr.rows) * max(cfg.num_epochs, 1), steps_done * cfg.batch_size * cfg.grad_accum)
     mean_len = tr.tokens / len(tr.rows)
