@@ -309,7 +309,8 @@ def _classify_bold(raw: str, cat: Catalogue, spec: StyleSpec, labels: set[str], 
         return ("title", core, year, match)
     if raw.rstrip().endswith(":") or (raw.rstrip().endswith(("!", "?", ".")) and not (year or year_after)):
         return ("other", "label or sentence", None, None)
-    if re.search(r"\byou\b|\byour\b|\bi\b|\bi'm\b", core, re.I):
+    # a sentence speaks ("you", "I'm"); a bare "I" is common in titles ("I, Robot", "I Am Legend")
+    if re.search(r"\byou\b|\byour\b|\bi'm\b|\bi am\b|\bi've\b|\bi'll\b|\bwe\b", core, re.I):
         return ("other", "sentence", None, None)
     if _title_shaped(core) and len(words) <= 8:
         return ("title", core, year, None)

@@ -190,7 +190,8 @@ try:
     cfg = load_config(os.environ.get("CONFIG", "training/configs/smollm2-cpu.toml"),
                       base_model=base, train_file=os.path.join(data, "train.jsonl"),
                       eval_file=os.path.join(data, "eval.jsonl"), output_dir=os.path.join(work, "train", name),
-                      backend=backend, dtype=dtype, max_steps=int(os.environ.get("MAX_STEPS", "150")))
+                      backend=backend, dtype=dtype, max_steps=int(os.environ.get("MAX_STEPS", "150")),
+                      **({"learning_rate": float(os.environ["LR"])} if os.environ.get("LR") else {}))
     t = time.perf_counter()
     record = train(cfg, quiet=True, log=lambda m: print(f"[{name}] {m}", flush=True))
     res["train_call_seconds"] = round(time.perf_counter() - t, 1)
@@ -248,9 +249,11 @@ run_stage() {  # run_stage NAME BACKEND DTYPE TIMEOUT [PYTHONPATH]
   status "rc_$name" $?
   mkdir -p "$OUT/gpu-$name"
   cp "$WORK/train/$name/training_run.json" "$OUT/gpu-$name/" 2>/dev/null
-  if [ "$name" = peft ] && [ -f "$WORK/train/$name/adapter_model.safetensors" ]; then
+  if [ "${name#peft}" != "$name" ] && [ -f "$WORK/train/$name/adapter_model.safetensors" ]; then
     # the adapter comes back in float16 (a file may be at most 16 MiB; fp32 is 19.5 MB)
-    for f in loss_curve.png adapter_config.json train_config.toml; do cp "$WORK/train/$name/$f" "$OUT/gpu-$name/"; done
+    if [ "$name" = peft ]; then  # sweep runs bring back only weights and record (8 files at most)
+      for f in loss_curve.png adapter_config.json train_config.toml; do cp "$WORK/train/$name/$f" "$OUT/gpu-$name/"; done
+    fi
     "$PY" -c "
 import sys, torch
 from safetensors.torch import load_file, save_file
@@ -261,7 +264,14 @@ save_file({k: v.to(torch.float16).contiguous() for k, v in sd.items()}, sys.argv
   rmdir "$OUT/gpu-$name" 2>/dev/null || true
 }
 
-if [ "$(cat "$WORK/status-gguf")" = ok ] && [ -f "$WORK/data/train.jsonl" ]; then
+if [ -n "${SWEEP:-}" ] && [ "$(cat "$WORK/status-gguf")" = ok ]; then
+  # SWEEP="NAME:STEPS:LR ...": peft runs only, e.g. to see what steps and learning rate buy
+  for entry in $SWEEP; do
+    IFS=: read -r sname ssteps slr <<< "$entry"
+    export MAX_STEPS=$ssteps LR=$slr
+    run_stage "peft-$sname" peft float32 "$TIMEOUT_PEFT"
+  done
+elif [ "$(cat "$WORK/status-gguf")" = ok ] && [ -f "$WORK/data/train.jsonl" ]; then
   run_stage peft peft float32 "$TIMEOUT_PEFT"
   if [ "$STAGE3_BACKEND" != unsloth ] || [ -d "$SITE_UNSLOTH/unsloth" ] \
       || "$PY" -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("unsloth") is None)'; then
@@ -294,6 +304,7 @@ summary = {
 }
 with open(f"{out}/gpu_summary.json", "w", encoding="utf-8") as fh:
     json.dump(summary, fh, indent=2, default=str)
+summary["max_steps"] = {n: (st or {}).get("timing", {}).get("steps") for n, st in summary["stages"].items()}
 for name, st in summary["stages"].items():
     st = st or {}
     print(f"SUMMARY {name}: ok={st.get('ok')} timing={st.get('timing')} losses={st.get('losses')} "
