@@ -48,7 +48,7 @@ def main() -> int:
     results["naive_hf_loop"] = {"tokens": toks, "seconds": round(dt, 2), "tokens_per_second": round(toks / dt, 1)}
 
     # 2. the hf backend (batched, sorted, left padding)
-    for bs in (8, 16):
+    for bs in (8, 16, 32):
         backend = HFBackend("smollm2-135m", log=lambda m: None)
         backend.model, backend.tok = model, tok
         tok.padding_side = "left"

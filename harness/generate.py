@@ -44,13 +44,12 @@ class GenConfig:
     top_p: float = field(default=1.0, metadata={"help": "Nucleus sampling mass (sampling only)."})
     samples: int = field(default=1, metadata={"help": "Answers per prompt (pass^K needs K > 1 and temperature > 0)."})
     seed: int = field(default=0, metadata={"help": "Sampling seed."})
-    batch_size: int = field(default=8, metadata={"help": "Prompts per batch (hf backend)."})
+    batch_size: int = field(default=32, metadata={"help": "Prompts per batch (hf backend)."})
     system: str = field(default="", metadata={"help": "System message ('' = the chat template's default)."})
 
     def key(self) -> dict:
-        d = asdict(self)
-        d.pop("batch_size")  # batching never changes a greedy answer's identity... in principle
-        return d
+        # batch_size stays in: with left padding, batch composition can flip a rare greedy token
+        return asdict(self)
 
 
 @dataclass
