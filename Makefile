@@ -38,7 +38,7 @@ test: setup browser llama-server
 test-fast: setup
 	$(PY) -m pytest -q -m "not slow"
 
-bench: setup
+bench: data
 	$(PY) benchmarks/bench_score.py
 	$(PY) benchmarks/bench_generate.py
 	$(PY) benchmarks/bench_train.py

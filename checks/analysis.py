@@ -34,7 +34,7 @@ from .spec import StyleSpec
 _NUMBERING = re.compile(r"^\s*(?:#+\s*)?(?:\(?\d{1,2}[.)]\s*|[-*+•●▪]\s*)?")
 # Sentence ends, but not after an initial or a common abbreviation ("S. Craig Zahler", "Mr. Fox").
 _SENTENCE_SPLIT = re.compile(
-    r"(?<=[.!?])(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bvs\.)(?<!\bJr\.)(?<!\bMs\.)\s+|\n+"
+    r"(?<=[.!?])(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bvs\.)(?<!\bJr\.)(?<!\bMs\.)(?<!\bNo\.)(?<!\bVol\.)(?<!\bEp\.)(?<!\bPt\.)\s+|\n+"
 )
 _YEAR_AFTER = re.compile(r"^\s*[\(\[]\s*(\d{4})\s*[\)\]]")
 _POSSESSIVE_S = re.compile(r"['’]s\b")

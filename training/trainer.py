@@ -137,7 +137,9 @@ def _sft_config(cfg: TrainConfig, has_eval: bool, use_cpu: bool):
         eval_steps=cfg.eval_steps or None, save_strategy="steps", save_steps=cfg.save_steps, save_total_limit=2,
         report_to=[], disable_tqdm=True, use_cpu=use_cpu, dataloader_num_workers=0,
         train_sampling_strategy="group_by_length" if cfg.group_by_length else "random",
-        padding_free=cfg.padding_free, max_length=cfg.max_seq_len,
+        padding_free=cfg.padding_free,
+        # over-long examples are already skipped (and counted) before training
+        max_length=None if cfg.padding_free else cfg.max_seq_len,
         bf16=cfg.dtype == "bfloat16", fp16=cfg.dtype == "float16",
         **({"gradient_checkpointing": True} if cfg.gradient_checkpointing else {}),
     )

@@ -8,7 +8,7 @@ from harness.cache import DiskCache
 from harness.compare import run_compare
 from harness.generate import GenConfig, GenerationError, OpenAIBackend, Request, generate_all
 
-from .conftest import start_llama_server
+from llama_server import free_port, start_llama_server
 
 PROMPTS = [{"id": "a", "prompt": "I loved Heat. Recommend one movie."},
            {"id": "b", "prompt": "Name a good comedy."}]
@@ -20,8 +20,6 @@ def test_compare_over_http_then_rerun_from_cache(llama_server, tmp_path):
     backend = OpenAIBackend(llama_server, NAMES, concurrency=2, timeout=60)
     backend.check_reachable()
     cache = DiskCache("generations", root=tmp_path / "cache")
-    import harness.generate as g
-
     seen = []
     stats = generate_all(backend, [Request(p["id"], p["prompt"], s) for p in PROMPTS for s in NAMES], GEN,
                          seen.append, cache=cache)
@@ -31,7 +29,12 @@ def test_compare_over_http_then_rerun_from_cache(llama_server, tmp_path):
     stats = generate_all(backend, [Request(p["id"], p["prompt"], s) for p in PROMPTS for s in NAMES], GEN,
                          again.append, cache=cache)
     assert stats == {"cached": 4, "generated": 0, "errors": 0}  # a rerun generates nothing
-    assert sorted(a.response for a in again) == sorted(a.response for a in seen)
+    # base and tuned are the same served model here, so they share cache entries: every cached
+    # answer is one the server gave for that prompt
+    first = {}
+    for a in seen:
+        first.setdefault(a.prompt_id, set()).add(a.response)
+    assert all(a.cached and a.response in first[a.prompt_id] for a in again)
 
 
 def test_run_folder_from_http_backend(llama_server, tmp_path, monkeypatch):
@@ -81,8 +84,6 @@ def test_server_dying_mid_run_keeps_finished_answers(tmp_path):
 
 
 def test_unreachable_endpoint_is_a_clear_error_before_any_work():
-    from .conftest import free_port
-
     backend = OpenAIBackend(f"http://127.0.0.1:{free_port()}/v1", NAMES, timeout=2)
     with pytest.raises(GenerationError, match="cannot reach"):
         backend.check_reachable()
