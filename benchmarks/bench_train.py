@@ -29,7 +29,7 @@ def main() -> int:
 
     from harness.models import load_model, resolve_model
     from training.config import ALL_LINEAR, TrainConfig
-    from training.trainer import _sft_config, load_chat_jsonl, lora_kwargs, tokenise
+    from training.trainer import _sft_config, load_chat_jsonl, tokenise
 
     steps = int(os.environ.get("BENCH_STEPS", "6"))
     batch = int(os.environ.get("BENCH_BATCH", "4"))

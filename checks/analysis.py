@@ -354,7 +354,6 @@ def _prompt_cached(prompt: str, spec: StyleSpec, meta_key: tuple) -> Taste:
 
 @lru_cache(maxsize=4096)
 def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple) -> Analysis:
-    meta = {k: list(v) for k, v in meta_key}
     cat = cached_catalogue(str(spec.catalogue_path), spec.titles.fuzzy_threshold, spec.titles.exact_below_chars)
     doc = parse(response)
     taste = _prompt_cached(prompt, spec, meta_key)
@@ -391,9 +390,11 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
         by_key.setdefault(key, []).append(bt)
     duplicate_picks = []
     for key, group in by_key.items():
-        anchors = [b for b in group if b.at_line_start]
-        anchor = anchors[0] if anchors else group[0]
-        if len(anchors) > 1 and len({a.line for a in anchors}) > 1:
+        # where a pick is presented: the head of a line, or the title with its year beside it
+        # ("Next up: **Saving Private Ryan** (1998)!"); a mention in prose is no presentation
+        anchors = [b for b in group if b.at_line_start or b.year is not None]
+        anchor = next((b for b in anchors if b.at_line_start), anchors[0] if anchors else group[0])
+        if len({a.line for a in anchors}) > 1:
             duplicate_picks.append(anchor.text)
         year = next((b.year for b in group if b.year), None)
         picks.append(Pick(anchor.text, anchor.film, True, anchor.line, anchor.start, "bold", year))

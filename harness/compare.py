@@ -7,18 +7,17 @@ The run folder holds everything a report needs, so reports never recompute:
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
-import platform
 import time
 from dataclasses import asdict
 from pathlib import Path
 
 from checks import OVERALL, load_spec
-from checks.errors import InputError, MovieStyleError
+from checks.errors import InputError
 from checks.runner import check_ids
 
 from .generate import GenConfig, GenerationError, Request, generate_all
+from .models import library_versions
 from .jsonl import read_jsonl, write_json_atomic, write_jsonl_atomic
 from .scoring import score_row
 from .stats import compare_criterion, min_detectable
@@ -45,13 +44,7 @@ def load_prompts(path: str | Path, limit: int | None = None) -> list[dict]:
 
 
 def _versions() -> dict:
-    out = {"python": platform.python_version()}
-    for pkg in ("moviestyle", "torch", "transformers", "peft", "markdown-it-py", "rapidfuzz", "scipy", "numpy"):
-        try:
-            out[pkg] = importlib.metadata.version(pkg)
-        except importlib.metadata.PackageNotFoundError:
-            pass
-    return out
+    return library_versions(("moviestyle", "torch", "transformers", "peft", "markdown-it-py", "rapidfuzz", "scipy", "numpy"))
 
 
 def make_backend(kind: str, base: str, adapter: str | None, against: str | None, url: str | None = None,

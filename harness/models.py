@@ -214,5 +214,18 @@ def _save_dequantised(model, path: Path) -> None:
             model.config.quantization_config = qconf
 
 
+def library_versions(packages: tuple[str, ...]) -> dict:
+    """Python and the installed versions of ``packages`` (absent ones left out), for run records."""
+    import platform
+
+    out = {"python": platform.python_version()}
+    for pkg in packages:
+        try:
+            out[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return out
+
+
 def chat_template_hash(tokenizer) -> str:
     return hashlib.sha256((tokenizer.chat_template or "").encode()).hexdigest()

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from checks.errors import InputError, MovieStyleError
 from harness.chat import encode_chat
-from harness.models import chat_template_hash, load_model, resolve_model
+from harness.models import chat_template_hash, library_versions, load_model, resolve_model
 
 from .config import TrainConfig
 
@@ -115,13 +115,7 @@ def unsloth_kwargs(cfg: TrainConfig, model_path: str) -> tuple[dict, dict]:
 
 
 def _versions() -> dict:
-    out = {"python": platform.python_version()}
-    for pkg in ("moviestyle", "torch", "transformers", "peft", "trl", "accelerate", "datasets", "unsloth"):
-        try:
-            out[pkg] = importlib.metadata.version(pkg)
-        except importlib.metadata.PackageNotFoundError:
-            pass
-    return out
+    return library_versions(("moviestyle", "torch", "transformers", "peft", "trl", "accelerate", "datasets", "unsloth"))
 
 
 def _sft_config(cfg: TrainConfig, has_eval: bool, use_cpu: bool):
@@ -281,9 +275,8 @@ def train_model(cfg: TrainConfig, resume: bool = False, quiet: bool = False, log
     trainer = SFTTrainer(model=model, args=_sft_config(cfg, eval_ds is not None, use_cpu=not cuda_available()),
                          train_dataset=train_ds, eval_dataset=eval_ds, processing_class=tok,
                          peft_config=peft_config, callbacks=[progress])
-    if backend == "unsloth":
-        from unsloth.chat_templates import train_on_responses_only  # noqa: F401
-        # Labels already mask the prompt (encode_chat); train_on_responses_only would do the same.
+    # Unsloth's train_on_responses_only is not needed: encode_chat's labels already mask the
+    # prompt, on both backends alike.
     checkpoint = None
     if resume:
         ckpts = sorted(out.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]))

@@ -27,6 +27,10 @@ def test_known_titles_unscored_without_bold_titles(spec):
     ("**Inception** (2010)" + WHY + "\n**The Matrix** (1999)" + WHY, False, "near miss: recommends the liked film"),
     ("**The Matrix** (1999)" + WHY + "\n**Fight Club** (1999)" + WHY + "\n**The Matrix** (1999)" + WHY, False,
      "near miss: the same pick twice"),
+    ("Next up: **Se7en** (1995)!" + WHY + "\nNext up: **Se7en** (1995)!" + WHY, False,
+     "near miss: the same pick presented twice after a lead-in"),
+    ("**Se7en** (1995)" + WHY + "\nIf **Se7en** hooks you, rewatch it twice!", True,
+     "a second mention in prose is not a second pick"),
 ])
 def test_no_repeat(spec, response, expected, comment):
     result = get_check("no_repeat").run(PROMPT, response, spec)
