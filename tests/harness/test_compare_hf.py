@@ -96,3 +96,35 @@ def test_candidate_against_previous_adapter(tmp_path, random_adapter):
     assert set(summary["provenance"]["backend"]["adapters"]) == {"tuned", "against"}
     gens = [json.loads(l) for l in (out / "generations.jsonl").read_text().splitlines()]
     assert {g["system"] for g in gens} == {"base", "tuned", "against"}
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_what_was_generated(tmp_path, random_adapter):
+    import os
+    import signal
+    import time
+
+    out = tmp_path / "run"
+    env = {**os.environ, "NO_COLOR": "1", "MOVIESTYLE_CACHE": str(tmp_path / "cache")}
+    # the converted weights are reused from the normal cache so the test stays fast
+    from harness.models import _converted_dir, resolve_model
+
+    conv = _converted_dir(resolve_model("smollm2-135m"))
+    (tmp_path / "cache" / "models").mkdir(parents=True)
+    (tmp_path / "cache" / "models" / conv.name).symlink_to(conv)
+    args = [sys.executable, "-m", "harness.cli", "compare", "--adapter", str(random_adapter), "--limit", "6",
+            "--max-new-tokens", "24", "--batch-size", "1", "--out", str(out), "--no-html"]
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    gen = out / "generations.jsonl"
+    deadline = time.time() + 240
+    while time.time() < deadline and not (gen.exists() and len(gen.read_text().splitlines()) >= 2):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-2000:]
+    kept = [json.loads(l) for l in gen.read_text().splitlines()]
+    assert 2 <= len(kept) < 12  # interrupted part-way, finished answers on disk
+    res = subprocess.run([*args, "--json"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-2000:]
+    timing = json.loads(res.stdout)["timing"]["cache"]
+    assert timing["cached"] >= len(kept) and timing["cached"] + timing["generated"] == 12
