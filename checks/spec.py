@@ -285,15 +285,20 @@ def _build(cls, data: dict, where: str):
     return cls(**kwargs)
 
 
+def read_toml(path: Path, error: type[Exception], missing: str) -> dict:
+    """Parse a TOML file; a missing or malformed file raises ``error`` naming the file."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"{path}: {missing}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: not valid TOML: {exc}") from None
+
+
 def load_spec(path: str | Path | None = None) -> StyleSpec:
     """Load a spec from TOML (default ``golden/style.toml``); unknown keys are errors."""
     path = Path(path) if path else DEFAULT_SPEC_PATH
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError(f"{path}: style spec not found; pass --spec PATH or restore golden/style.toml") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: not valid TOML: {exc}") from None
+    raw = read_toml(path, SpecError, "style spec not found; pass --spec PATH or restore golden/style.toml")
     top: dict = {}
     for key, value in raw.items():
         if key in _SECTIONS:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from checks.errors import MovieStyleError
+from checks.spec import read_toml
 
 ALL_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
@@ -97,12 +97,7 @@ class TrainConfig:
 
 def load_config(path: str | Path, **overrides) -> TrainConfig:
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config not found (shipped ones: training/configs/*.toml)") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    raw = read_toml(path, ConfigError, "config not found (shipped ones: training/configs/*.toml)")
     known = {f.name: f for f in dataclasses.fields(TrainConfig)}
     kwargs = {}
     for key, value in {**raw, **{k: v for k, v in overrides.items() if v is not None}}.items():
