@@ -7,6 +7,7 @@ The run folder holds everything a report needs, so reports never recompute:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import asdict
@@ -20,7 +21,7 @@ from .generate import GenConfig, GenerationError, Request, generate_all
 from .models import library_versions
 from .jsonl import read_jsonl, write_json_atomic, write_jsonl_atomic
 from .scoring import score_row
-from .stats import compare_criterion, min_detectable
+from .stats import compare_criterion, min_detectable, wilson
 
 DEFAULT_ADAPTER = Path(__file__).resolve().parent.parent / "golden" / "adapters" / "smollm2-movie"
 DEFAULT_PROMPTS = Path(__file__).resolve().parent.parent / "golden" / "prompts.jsonl"
@@ -77,16 +78,38 @@ def systems_for(adapter, against, openai_names: dict | None = None) -> list[str]
     return out
 
 
+def prompts_sha256(prompts: list[dict]) -> str:
+    """A fingerprint of a prompt set: ids, texts and the stated tastes, order-independent."""
+    rows = sorted((str(p["id"]), p["prompt"], p.get("liked_titles") or [], p.get("liked_tastes") or [])
+                  for p in prompts)
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def prompt_sha256(p: dict) -> str:
+    """One prompt's fingerprint (text and stated tastes), to tell a subset from a changed prompt."""
+    return hashlib.sha256(json.dumps([p["prompt"], p.get("liked_titles") or [], p.get("liked_tastes") or []],
+                                     ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+
+
 def run_compare(out_dir: str | Path, prompts: list[dict], backend, gen: GenConfig, systems: list[str],
-                spec_path: str | None = None, progress=None, log=print, meta: dict | None = None) -> dict:
-    """Generate (cached, resumable), score, and write the run folder. Returns the summary."""
+                spec_path: str | None = None, progress=None, log=print, meta: dict | None = None,
+                preset: dict[tuple, dict] | None = None) -> dict:
+    """Generate (cached, resumable), score, and write the run folder. Returns the summary.
+
+    ``preset`` holds answers that are not generated here, keyed (prompt_id, system, sample)
+    (the gate's recorded baseline answers): they are scored with the others, and their
+    systems are left out of generation.
+    """
     spec = load_spec(spec_path)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     by_id = {p["id"]: p for p in prompts}
-    requests = [Request(p["id"], p["prompt"], s, k) for s in systems for p in prompts for k in range(gen.samples)]
-    answers: dict[tuple, dict] = {}
+    preset = preset or {}
+    fixed = {k[1] for k in preset}
+    requests = [Request(p["id"], p["prompt"], s, k) for s in systems if s not in fixed
+                for p in prompts for k in range(gen.samples)]
+    answers: dict[tuple, dict] = dict(preset)
     gen_path = out / "generations.jsonl"
     done = set()
     if gen_path.exists():  # a previous, interrupted run of this folder: keep its lines
@@ -138,7 +161,7 @@ def finish_run(out: Path, prompts: list[dict], answers: dict, systems: list[str]
     summary = summarise_run(scored, systems, spec, prompts)
     summary["provenance"] = {
         "backend": identity, "generation": asdict(gen), "systems": systems,
-        "prompts": {"n": len(prompts), **(meta or {}).get("prompts", {})},
+        "prompts": {"n": len(prompts), "sha256": prompts_sha256(prompts), **(meta or {}).get("prompts", {})},
         "spec": spec.path, "versions": _versions(), **{k: v for k, v in (meta or {}).items() if k != "prompts"},
     }
     new_tokens = sum(a.get("tokens", 0) for a in answers.values() if not a.get("cached"))
@@ -157,11 +180,9 @@ def summarise_run(scored: list[dict], systems: list[str], spec, prompts: list[di
         for c in ids:
             res = row["overall"] if c == OVERALL else row["checks"][c]
             verdicts[c][row["system"]].setdefault(row["id"], []).append(res["passed"])
-    pairs = []
-    if "tuned" in systems:
-        pairs.append(("base", "tuned"))
-        if "against" in systems:
-            pairs.append(("against", "tuned"))
+    # the candidate ("tuned") against each reference present: the base model, a previous
+    # adapter (--against), a gate's recorded baseline
+    pairs = [(a, "tuned") for a in ("base", "against", "baseline") if "tuned" in systems and a in systems]
     criteria = {}
     for c in ids:
         criteria[c] = {"kind": "overall" if c == OVERALL else ("criterion" if c in spec.criteria else "supporting"),
@@ -185,5 +206,6 @@ def summarise_run(scored: list[dict], systems: list[str], spec, prompts: list[di
 def _rate(per_prompt: dict[str, list]) -> dict:
     scored = [v for v in per_prompt.values() if any(x is not None for x in v)]
     passk = [all(x for x in v if x is not None) for v in scored]
-    return {"pass_rate": sum(passk) / len(passk) if passk else None, "n": len(passk),
+    lo, hi = wilson(sum(passk), len(passk))
+    return {"pass_rate": sum(passk) / len(passk) if passk else None, "n": len(passk), "ci": [lo, hi],
             "unscored": sum(1 for v in per_prompt.values() for x in v if x is None)}
