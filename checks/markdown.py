@@ -1,17 +1,32 @@
-"""Markdown -> a flat list of lines with styled segments, via markdown-it-py.
+"""Markdown -> a flat list of lines with styled segments.
 
 The checks reason about lines (a heading, a paragraph line, a list item's line)
-made of segments that know whether they are bold, italic or code. markdown-it
-decides what is bold (so ``\\*\\*Heat\\*\\*`` is not) and what is a list item;
+made of segments that know whether they are bold, italic or code. A CommonMark
+parser decides what is bold (so ``\\*\\*Heat\\*\\*`` is not) and what is a list item;
 the only thing read by hand is the '•' bullet, which markdown does not know.
+
+Two parsers, one reading
+------------------------
+The reference reading is markdown-it-py with only the CommonMark rules the checks
+read (headings, lists, paragraphs, code, emphasis, escapes, line breaks): links,
+HTML, entities and block quotes stay literal text. It costs ~0.4 ms for a typical
+answer, most of the scoring budget, so answers are first read from pulldown-cmark's
+events (``pyromark``, Rust, ~20 µs). pulldown-cmark always parses the constructs
+markdown-it leaves literal, so the fast reading is used only when the answer has
+none of them (no block quote, link, image, inline HTML, entity or link reference
+definition; an HTML block only when it is one line of plain text between blank
+lines, which both read as that line); otherwise the answer is read by markdown-it.
+Either way the lines are the same (``tests/checks/test_markdown.py`` compares them).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import pyromark
 from markdown_it import MarkdownIt
 
 # Only the CommonMark rules the checks read: headings, lists, paragraphs, code, emphasis,
@@ -83,10 +98,41 @@ def _split_glyph_bullets(line: Line) -> list[Line]:
 
 
 _LINK = re.compile(r"\[([^\]\n]+)\]\([^)\n]*\)")
+_NEWLINES = re.compile(r"\r\n?")
+# Routing only (which parser reads the answer), never meaning: an entity pulldown-cmark
+# would decode, or what may be a link reference definition it would swallow.
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_INLINE_MARKUP = frozenset("*_`\\")
+# An emphasis delimiter beside a non-ASCII character: the parsers class characters with
+# different Unicode versions (markdown-it-py uses Python's unicodedata).
+_DELIM_BESIDE_NON_ASCII = re.compile(r"[^\x00-\x7f](?=[*_])|(?<=[*_])[^\x00-\x7f]")
+
+
+def _normalise_source(markdown: str) -> str:
+    """What markdown-it's ``normalize`` does (so both parsers see the same text)."""
+    if "\r" in markdown:
+        markdown = _NEWLINES.sub("\n", markdown)
+    if "\0" in markdown:
+        markdown = markdown.replace("\0", "\ufffd")
+    return markdown
 
 
 @lru_cache(maxsize=4096)
 def parse(markdown: str) -> Document:
+    markdown = _normalise_source(markdown)
+    lines = _lines_from_events(markdown)
+    if lines is None:
+        lines = _lines_from_tokens(markdown)
+    return _document(lines)
+
+
+def parse_reference(markdown: str) -> Document:
+    """The markdown-it reading alone (what ``parse`` must always agree with)."""
+    return _document(_lines_from_tokens(_normalise_source(markdown)))
+
+
+def _lines_from_tokens(markdown: str) -> list[Line]:
+    """The reference reading: markdown-it-py's tokens, with the rules above."""
     tokens = _MD.parse(markdown)
     lines: list[Line] = []
     list_stack: list[str] = []  # "bullet" | "ordered"
@@ -144,7 +190,230 @@ def parse(markdown: str) -> Document:
                 # link_open/link_close: the link text arrives as text children.
             for line in produced:
                 lines.extend(_split_glyph_bullets(line))
-    # Merge adjacent segments with the same style and index everything.
+    return lines
+
+
+class _Defer(Exception):
+    """pulldown-cmark parsed a construct that markdown-it (as configured) reads as text."""
+
+
+class _EventReader:
+    """The same lines as ``_lines_from_tokens``, built from pulldown-cmark's events.
+
+    Mirrors the token walk: a line opens at a paragraph, a heading or the first inline
+    event of a tight list item, and a soft or hard break starts the next line of the
+    same kind. Raises ``_Defer`` on anything markdown-it would read differently.
+    """
+
+    def __init__(self, markdown: str):
+        self.src = markdown.encode("utf-8")
+        self.lines: list[Line] = []
+        self.list_stack: list[str] = []
+        self.item_fresh: list[bool] = []
+        self.heading = False
+        self.current: Line | None = None  # the line inline events go to
+        self.block_start: int | None = None  # index of the open paragraph's (heading's) first line
+        self.bold = self.italic = 0
+        self.code: list[str] | None = None  # text of an open code block
+        self.code_line = 0
+        self.html: list[str] | None = None  # text of an open HTML block
+        self.html_start = 0
+
+    def lineno(self, byte_offset: int) -> int:
+        return self.src.count(b"\n", 0, byte_offset)
+
+    def open_line(self, byte_offset: int) -> Line:
+        kind = "heading" if self.heading else (self.list_stack[-1] if self.list_stack else "para")
+        line = Line(kind, [], self.lineno(byte_offset), len(self.list_stack))
+        if self.item_fresh and self.item_fresh[-1] and self.list_stack:
+            line.item_start = True
+            self.item_fresh[-1] = False
+        self.lines.append(line)
+        self.current = line
+        if self.block_start is None:
+            self.block_start = len(self.lines) - 1
+        return line
+
+    def close_block(self) -> None:
+        """markdown-it trims a paragraph's or heading's content with its own set of white
+        space (Unicode spaces included); pulldown-cmark trims fewer: defer when it matters."""
+        self.current = None
+        if self.block_start is None:
+            return
+        first = "".join(s.text for s in self.lines[self.block_start].segments)
+        last = "".join(s.text for s in self.lines[-1].segments)
+        self.block_start = None
+        if first[:1].isspace() or last[-1:].isspace():
+            raise _Defer("white space at the edge of a block")
+
+    def inline_line(self, byte_offset: int) -> Line:
+        """The line an inline event belongs to (a tight list item opens its own)."""
+        if self.current is not None:
+            return self.current
+        if not self.item_fresh:
+            raise _Defer("inline content outside a paragraph, heading or list item")
+        return self.open_line(byte_offset)
+
+    def read(self, events) -> list[Line]:
+        for event, span in events:
+            if type(event) is str:
+                self.simple(event, span)
+                continue
+            (what, value), = event.items()
+            if what == "Text":
+                if self.code is not None:
+                    self.code.append(value)
+                else:
+                    self.text(value, span)
+            elif what == "Start":
+                self.start(value, span)
+            elif what == "End":
+                self.end(value if type(value) is str else next(iter(value)), span)
+            elif what == "Code":
+                self.inline_line(span["start"]).segments.append(Segment(value, bool(self.bold), bool(self.italic), True))
+            elif what == "Html" and self.html is not None:
+                self.html.append(value)
+            else:  # InlineHtml, footnotes, math...: not read alike
+                raise _Defer(what)
+        self.close_block()
+        out: list[Line] = []
+        for line in self.lines:
+            out.extend(_split_glyph_bullets(line))
+        return out
+
+    def text(self, value: str, span: dict) -> None:
+        """Adjacent text joins into one segment, as markdown-it's text tokens do."""
+        segments = self.inline_line(span["start"]).segments
+        bold, italic = bool(self.bold), bool(self.italic)
+        last = segments[-1] if segments else None
+        if last is not None and not last.code and last.bold == bold and last.italic == italic:
+            last.text += value
+        else:
+            segments.append(Segment(value, bold, italic))
+
+    def simple(self, event: str, span: dict) -> None:
+        if event in ("SoftBreak", "HardBreak"):
+            self.check_line_end(span["end"] - 1)
+            if self.list_stack and self.src.startswith(b"    ", span["end"]):
+                # a lazy continuation line indented like code: markdown-it may end the list there
+                raise _Defer("list line continued by an indented line")
+            prev = self.inline_line(span["start"])
+            self.current = Line(prev.kind, [], prev.lineno + 1, prev.depth)
+            self.lines.append(self.current)
+        elif event != "Rule":
+            raise _Defer(event)
+
+    def check_line_end(self, newline: int) -> None:
+        """markdown-it reads a backslash before trailing spaces its own way: defer."""
+        src, j = self.src, newline
+        while j > 0 and src[j - 1] == 32:
+            j -= 1
+        if j < newline and src[j - 1:j] == b"\\":
+            raise _Defer("backslash before trailing spaces")
+
+    def start(self, tag, span: dict) -> None:
+        name = tag if type(tag) is str else next(iter(tag))
+        if name == "Strong":
+            self.text("", span)  # markdown-it leaves an empty text token before strong_open
+            self.bold += 1
+            return
+        if name == "Emphasis":
+            self.inline_line(span["start"])
+            self.italic += 1
+            return
+        self.close_block()  # a block starts: the previous line is over
+        if name == "Paragraph":
+            self.open_line(span["start"])
+        elif name == "Heading":
+            self.heading = True
+            self.open_line(span["start"])
+        elif name == "List":
+            self.list_stack.append("bullet" if tag["List"] is None else "ordered")
+        elif name == "Item":
+            self.item_fresh.append(True)
+        elif name == "CodeBlock":
+            self.code = []
+            self.code_line = self.lineno(span["start"])
+        elif name == "HtmlBlock" and not self.list_stack and not self.item_fresh:
+            self.html, self.html_start = [], span["start"]
+        else:  # BlockQuote, Link, Image, an HTML block inside a list...
+            raise _Defer(name)
+
+    def end(self, name: str, span: dict) -> None:
+        if name == "Strong":
+            self.bold = max(0, self.bold - 1)
+            self.text("", span)  # ... and after strong_close
+            return
+        if name == "Emphasis":
+            self.italic = max(0, self.italic - 1)
+            return
+        self.close_block()
+        if name == "Heading":
+            self.heading = False
+        elif name == "List":
+            self.list_stack.pop()
+        elif name == "Item":
+            self.item_fresh.pop()
+        elif name == "CodeBlock":
+            code = "".join(self.code).rstrip("\n")
+            if code and not code.rsplit("\n", 1)[-1].strip():
+                raise _Defer("code block ending in a blank line")  # markdown-it drops it at the end
+            self.lines.append(Line("code", [Segment(code, code=True)], self.code_line))
+            self.code = None
+        elif name == "HtmlBlock":
+            self.lines.append(self.html_line(span["end"]))
+            self.html = None
+
+    def html_line(self, end: int) -> Line:
+        """A one-line HTML block between blank lines, with no inline markup, is the
+        paragraph markdown-it reads there; anything else is deferred."""
+        text = "".join(self.html)
+        body = text.rstrip("\n")
+        if "\n" in body or _INLINE_MARKUP.intersection(body):
+            raise _Defer("HTML block")
+        src, start = self.src, self.html_start
+        line_start = src.rfind(b"\n", 0, start) + 1
+        if src[line_start:start].strip(b" "):
+            raise _Defer("HTML block")
+        if line_start > 0:
+            prev_start = src.rfind(b"\n", 0, line_start - 1) + 1
+            if src[prev_start:line_start - 1].strip(b" \t"):
+                raise _Defer("HTML block not after a blank line")
+        next_end = src.find(b"\n", end)
+        if end < len(src) and src[end:next_end if next_end >= 0 else len(src)].strip(b" \t"):
+            raise _Defer("HTML block not before a blank line")
+        content = body.strip(" \t")
+        if not content or content != content.strip():  # other white space at an end: trimmed differently
+            raise _Defer("HTML block")
+        return Line("para", [Segment(content)], self.lineno(start), 0)
+
+
+def _unsure_flanking(markdown: str) -> bool:
+    """An emphasis delimiter beside a character the two parsers may class differently:
+    one unassigned in Python's Unicode tables, a control, a line or paragraph separator.
+    Letters, marks, digits, punctuation, symbols and spaces are classed alike."""
+    if markdown.isascii():
+        return False
+    for m in _DELIM_BESIDE_NON_ASCII.finditer(markdown):
+        category = unicodedata.category(m.group())
+        if category[0] not in "LMNPS" and category != "Zs":
+            return True
+    return False
+
+
+def _lines_from_events(markdown: str) -> list[Line] | None:
+    """The fast reading, or None where markdown-it must read the answer."""
+    if ("\t" in markdown  # tab stops in indentation and list items: read differently
+            or "]:" in markdown or ("&" in markdown and _ENTITY.search(markdown)) or _unsure_flanking(markdown)):
+        return None
+    try:
+        return _EventReader(markdown).read(pyromark.events_with_range(markdown))
+    except _Defer:
+        return None
+
+
+def _document(lines: list[Line]) -> Document:
+    """Merge adjacent segments with the same style, index lines and find bold spans."""
     text_parts: list[str] = []
     offset = 0
     bold_spans: list[BoldSpan] = []
