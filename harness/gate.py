@@ -12,7 +12,7 @@ change to the checks can never pass for a change in the adapter), and fails when
 * a criterion's pass rate (pass^K per prompt) is below its floor;
 * the paired difference to the baseline is not shown non-inferior: the lower bound of
   the paired 95% bootstrap interval of (candidate − baseline) is below −margin;
-* more of a criterion's answers are unscored than ``max_unscored`` allows;
+* more of a floored check's answers are unscored than ``max_unscored`` allows;
 * the run drifted from the baseline (another base model, chat template, generation
   config, prompt set, backend or rubric version) and ``allow_drift`` is off.
 
@@ -57,7 +57,8 @@ class GateConfig:
         "help": "Smallest pass rate (pass^K per prompt) the candidate may have, per check id or 'overall'. "
                 "Checks without a floor are gated on non-inferiority only."})
     max_unscored: float = field(default=0.10, metadata={
-        "help": "Fail when more than this share of a check's candidate answers is unscored."})
+        "help": "Fail when more than this share of a floored check's candidate answers is unscored "
+                "(supporting checks are often unscored by design, e.g. no claim to verify)."})
     allow_drift: bool = field(default=False, metadata={
         "help": "Report drift (base model, chat template, generation config, prompts, backend, rubric) "
                 "but do not fail on it."})
@@ -286,7 +287,8 @@ def evaluate(summary: dict, baseline: dict, cfg: GateConfig, drift: list[dict], 
         total = sum(1 for r in scores if r["system"] == "tuned")
         unscored_share = cand["unscored"] / total if total else 0.0
         if cand["pass_rate"] is None:
-            reasons.append("no scored candidate answers")
+            if floor is not None:
+                reasons.append("no scored candidate answers")
         elif floor is not None and cand["pass_rate"] < floor:
             reasons.append(f"pass rate {_pct(cand['pass_rate'])} {_ci(cand['ci'])} is below its floor {_pct(floor)}")
         lo, hi = paired["ci"]
@@ -299,7 +301,7 @@ def evaluate(summary: dict, baseline: dict, cfg: GateConfig, drift: list[dict], 
                 reasons.append(f"not shown non-inferior: {100 * paired['difference']:+.0f} pts "
                                f"[{100 * lo:+.0f}, {100 * hi:+.0f}]; the lower bound is below the "
                                f"−{100 * cfg.margin:.0f}-point margin")
-        if unscored_share > cfg.max_unscored:
+        if floor is not None and unscored_share > cfg.max_unscored:
             reasons.append(f"{100 * unscored_share:.0f}% of the candidate's answers are unscored "
                            f"(at most {100 * cfg.max_unscored:.0f}% allowed)")
         row = {"id": cid, "kind": c["kind"], "floor": floor,

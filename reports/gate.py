@@ -24,6 +24,14 @@ def _diff(d, ci) -> str:
     return s
 
 
+def _per_sample(row: dict, k: int) -> str:
+    """With K samples per prompt: the per-sample pass rate beside pass^K (a style that holds
+    only sometimes shows as a gap between the two)."""
+    if k <= 1 or row["candidate"].get("sample_pass_rate") is None:
+        return ""
+    return f" ({_pct(row['candidate']['sample_pass_rate'])})"
+
+
 def headline(gate: dict) -> str:
     verdict = "PASS" if gate["passed"] else "FAIL"
     cand = gate.get("candidate", {})
@@ -34,7 +42,9 @@ def headline(gate: dict) -> str:
 def gate_table(gate: dict) -> Group:
     t = Table(title=headline(gate), title_justify="left",
               title_style="bold green" if gate["passed"] else "bold red")
-    for col, just in (("check", "left"), ("floor", "right"), ("candidate [95% CI]", "right"),
+    k = gate.get("samples", 1)
+    cand_col = "candidate [95% CI]" if k == 1 else f"candidate pass^{k} [95% CI] (per sample)"
+    for col, just in (("check", "left"), ("floor", "right"), (cand_col, "right"),
                       ("baseline", "right"), ("candidate − baseline [95% CI]", "right"), ("verdict", "left")):
         t.add_column(col, justify=just, overflow="fold")
     for r in gate["criteria"]:
@@ -42,7 +52,7 @@ def gate_table(gate: dict) -> Group:
             r["id"] if r["kind"] == "criterion" else f"[dim]{r['id']}[/dim]")
         verdict = Text("pass", style="green") if r["status"] == "pass" else Text("FAIL", style="bold red")
         t.add_row(name, _pct(r["floor"]) if r["floor"] is not None else "—",
-                  _pct(r["candidate"]["pass_rate"]) + _ci(r["candidate"]["ci"]),
+                  _pct(r["candidate"]["pass_rate"]) + _ci(r["candidate"]["ci"]) + _per_sample(r, k),
                   _pct(r["baseline"]["pass_rate"]), _diff(r["difference"], r["difference_ci"]), verdict)
     parts: list = [t]
     for d in gate["drift"]:
@@ -77,12 +87,14 @@ def gate_markdown(gate: dict) -> str:
                        + " differ from the baseline (rerun with the baseline's settings, record a new baseline, "
                          "or pass `--allow-drift`)")
         lines += [f"- {w}" for w in why] + [""]
-    lines += ["| check | floor | candidate [95% CI] | baseline | Δ [95% CI] | verdict |",
+    k = gate.get("samples", 1)
+    cand_col = "candidate [95% CI]" if k == 1 else f"candidate pass^{k} [95% CI] (per sample)"
+    lines += [f"| check | floor | {cand_col} | baseline | Δ [95% CI] | verdict |",
               "|---|---:|---:|---:|---:|---|"]
     for r in gate["criteria"]:
         name = f"**{r['id']}**" if r["kind"] == "overall" else r["id"]
         lines.append(f"| {name} | {_pct(r['floor']) if r['floor'] is not None else '—'} | "
-                     f"{_pct(r['candidate']['pass_rate'])}{_ci(r['candidate']['ci'])} | "
+                     f"{_pct(r['candidate']['pass_rate'])}{_ci(r['candidate']['ci'])}{_per_sample(r, k)} | "
                      f"{_pct(r['baseline']['pass_rate'])} | {_diff(r['difference'], r['difference_ci'])} | "
                      f"{'pass' if r['status'] == 'pass' else '**fail**'} |")
     if gate["drift"]:

@@ -170,3 +170,29 @@ def test_committed_baseline_is_portable_and_loads():
     b = load_baseline(DEFAULT_BASELINE)
     assert len(b["answers"]) == b["provenance"]["prompts"]["n"] >= 60
     assert b["fingerprint"]["base_model"] and b["fingerprint"]["chat_template"] and b["fingerprint"]["prompts"]
+
+
+def test_samples_k_catch_a_style_that_holds_only_sometimes():
+    """K=2 answers per prompt: the candidate's first answers all pass, its second fail on 20 of
+    80 prompts. Per sample that is 88%; pass^2 is 75%, a regression the gate must catch."""
+    from reports.gate import gate_markdown
+
+    def rows(system, second):
+        out = []
+        for i, ok in enumerate(second):
+            for k, v in enumerate((True, ok)):
+                r = _row(f"p{i:02d}", system, v)
+                r["sample"] = k
+                out.append(r)
+        return out
+
+    scores = rows("baseline", [True] * 80) + rows("tuned", [False] * 20 + [True] * 60)
+    summary = summarise_run(scores, ["baseline", "tuned"], _Spec(), [{"id": f"p{i:02d}"} for i in range(80)])
+    bl = {"answers": []}
+    gate = evaluate(summary, bl, GateConfig(floors={"bold_titles": 0.8}), [], scores)
+    row = next(r for r in gate["criteria"] if r["id"] == "bold_titles")
+    assert row["candidate"]["pass_rate"] == 0.75 and row["candidate"]["sample_pass_rate"] == 0.875
+    assert not gate["passed"] and any("below its floor 80%" in r for r in row["reasons"])
+    gate.update({"baseline": {"name": "b"}, "candidate": {}, "n_prompts": 80, "samples": 2, "run": "x"})
+    md = gate_markdown(gate)
+    assert "candidate pass^2 [95% CI] (per sample)" in md and "| 75% [" in md and "(88%)" in md

@@ -1,0 +1,91 @@
+"""The pytest plugin, run inside pytester sessions the way a user's repository would use it."""
+
+import pytest
+
+USER_TEST = """
+import pytest
+
+@pytest.mark.style
+def test_style_holds(style_run):
+    style_run.assert_gate()
+"""
+
+
+def test_marker_and_options_are_registered(pytester):
+    pytester.makepyfile(USER_TEST.replace("style_run.assert_gate()", "pass").replace("(style_run)", "()"))
+    res = pytester.runpytest("--strict-markers", "-m", "style")
+    res.assert_outcomes(passed=1)  # the style marker is declared: --strict-markers accepts it
+    help_text = pytester.runpytest("--help").stdout.str()
+    for opt in ("--style-base", "--style-adapter", "--style-prompts", "--style-baseline", "--style-run"):
+        assert opt in help_text
+
+
+def test_without_an_adapter_the_fixture_says_what_to_pass(pytester):
+    pytester.makepyfile(USER_TEST)
+    res = pytester.runpytest()
+    res.assert_outcomes(errors=1)
+    res.stdout.fnmatch_lines(["*style_run needs an adapter to test: --style-adapter PATH or --style-run*"])
+
+
+@pytest.mark.slow
+def test_five_line_user_gate_passes_on_the_reference_run(pytester, small_gate_run):
+    pytester.makepyfile(USER_TEST)
+    res = pytester.runpytest("--style-run", str(small_gate_run["run"]), "--style-baseline",
+                             str(small_gate_run["baseline"]), "-m", "style", "--strict-markers")
+    res.assert_outcomes(passed=1)
+
+
+@pytest.mark.slow
+def test_ini_options_relative_to_the_rootdir(pytester, small_gate_run):
+    import shutil
+
+    shutil.copytree(small_gate_run["run"], pytester.path / "runs" / "ref")
+    shutil.copy(small_gate_run["baseline"], pytester.path / "baseline.json")
+    pytester.makeini("[pytest]\nstyle_run = runs/ref\nstyle_baseline = baseline.json\n")
+    pytester.makepyfile(USER_TEST)
+    res = pytester.runpytest()
+    res.assert_outcomes(passed=1)
+
+
+@pytest.mark.slow
+def test_failing_assertions_name_the_check_figures_and_worst_prompts(pytester, small_gate_run):
+    pytester.makepyfile("""
+        def test_floor(style_run):
+            style_run.assert_pass_rate("no_repeat", 0.99)
+
+        def test_prompt(style_run):
+            bad = [r["id"] for r in style_run.scores if r["system"] == "tuned" and not r["passed"]]
+            style_run.assert_prompt_passes(bad[0])
+
+        def test_regression_against_a_stricter_margin(style_run):
+            style_run.assert_no_regression("overall", margin=-0.01)  # demands an improvement
+
+        def test_unknown_check(style_run):
+            style_run.pass_rate("bogus")
+    """)
+    res = pytester.runpytest("--style-run", str(small_gate_run["run"]), "--style-baseline",
+                             str(small_gate_run["baseline"]))
+    res.assert_outcomes(failed=4)
+    import re
+
+    out = res.stdout.str()
+    assert re.search(r"no_repeat: pass rate \d+% \[\d+, \d+\] over 6 prompts is below 99% .*Worst prompts: g0", out)
+    assert "overall on prompt g0" in out
+    # the same answers on both sides: a zero difference with a zero-width paired interval
+    assert re.search(r"overall: candidate (\d+% \[\d+, \d+\]) vs baseline \1: \+0 pts \[\+0, \+0\]", out)
+    assert "unknown check 'bogus'" in out
+
+
+@pytest.mark.slow
+def test_a_regressed_candidate_fails_assert_gate_with_the_gate_summary(pytester, small_gate_run, tmp_path):
+    """A baseline that claims everything passed: the real candidate is a regression against it."""
+    import json
+
+    b = json.loads(small_gate_run["baseline"].read_text())
+    b["thresholds"]["floors"] = {"overall": 0.99}
+    path = tmp_path / "strict.json"
+    path.write_text(json.dumps(b))
+    pytester.makepyfile(USER_TEST)
+    res = pytester.runpytest("--style-run", str(small_gate_run["run"]), "--style-baseline", str(path))
+    res.assert_outcomes(failed=1)
+    res.stdout.fnmatch_lines(["*moviestyle gate: FAIL*", "*overall*below its floor 99%*"])
