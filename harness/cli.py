@@ -114,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_score(sub)
     _add_spec(sub)
     _add_checks(sub)
-    for extra in ("harness.cli_data", "harness.cli_train", "harness.cli_compare", "harness.cli_gate"):
+    for extra in ("harness.cli_data", "harness.cli_train", "harness.cli_compare", "harness.cli_gate",
+                  "harness.cli_judge"):
         try:
             mod = __import__(extra, fromlist=["register"])
         except ModuleNotFoundError as exc:
