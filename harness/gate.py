@@ -127,7 +127,7 @@ def judge_rubrics(run_dir: Path) -> dict:
         js = json.loads(p.read_text(encoding="utf-8"))
     except json.JSONDecodeError:
         return {}
-    rub = js.get("rubric_versions") or js.get("rubrics") or {}
+    rub = (js.get("judge") or {}).get("rubric_versions") or js.get("rubric_versions") or {}
     return {str(k): (v.get("version") if isinstance(v, dict) else v) for k, v in rub.items()}
 
 
@@ -403,8 +403,7 @@ def run_gate(inputs: GateInputs, cfg: GateConfig | None = None, progress=None, l
     cfg.validate()
     out = Path(inputs.out or f"runs/gate-{time.strftime('%Y%m%d-%H%M%S')}")
     prov_b = baseline["provenance"]
-    prompts_path = inputs.prompts or (ROOT / prov_b["prompts"]["path"] if prov_b.get("prompts", {}).get("path")
-                                      and (ROOT / prov_b["prompts"]["path"]).exists() else DEFAULT_PROMPTS)
+    prompts_path = inputs.prompts or _baseline_prompts(prov_b, DEFAULT_PROMPTS) if not inputs.run else None
     if inputs.run:
         summary, scores, relation = _reuse_run(Path(inputs.run), baseline, out, inputs)
         prompts = None
@@ -446,6 +445,18 @@ def run_gate(inputs: GateInputs, cfg: GateConfig | None = None, progress=None, l
     })
     write_json_atomic(out / "gate.json", gate)
     return gate, out
+
+
+def _baseline_prompts(prov: dict, default: Path) -> Path:
+    """The baseline's prompt file: relative to moviestyle's checkout, then to the working directory."""
+    rel = (prov.get("prompts") or {}).get("path")
+    if not rel:
+        return default
+    for cand in (ROOT / rel, Path.cwd() / rel):
+        if cand.exists():
+            return cand
+    raise GateError(f"the baseline's prompt file {rel!r} is not here; pass --prompts (or style_prompts) "
+                    f"with the prompts it was recorded on")
 
 
 def _reuse_run(run: Path, baseline: dict, out: Path, inputs: GateInputs) -> tuple[dict, list[dict], dict]:

@@ -196,3 +196,19 @@ def test_samples_k_catch_a_style_that_holds_only_sometimes():
     gate.update({"baseline": {"name": "b"}, "candidate": {}, "n_prompts": 80, "samples": 2, "run": "x"})
     md = gate_markdown(gate)
     assert "candidate pass^2 [95% CI] (per sample)" in md and "| 75% [" in md and "(88%)" in md
+
+
+@pytest.mark.parametrize("content,expected", [
+    ({"judge": {"rubric_versions": {"pointwise": "1", "pairwise": "2"}}}, {"pointwise": "1", "pairwise": "2"}),
+    ({"judge": {"rubric_versions": {}}}, {}),
+    (None, {}),  # near miss: an unjudged run has no rubric in its fingerprint
+])
+def test_rubric_versions_of_a_judged_run_enter_the_fingerprint(tmp_path, content, expected):
+    from harness.gate import judge_rubrics
+
+    if content is not None:
+        (tmp_path / "judge_summary.json").write_text(json.dumps(content))
+    rub = judge_rubrics(tmp_path)
+    assert rub == expected
+    fp = fingerprint(PROV, rub)
+    assert {k[len("rubric."):]: v for k, v in fp.items() if k.startswith("rubric.")} == expected

@@ -1,14 +1,15 @@
 """The pytest plugin, run inside pytester sessions the way a user's repository would use it."""
 
+from pathlib import Path
+
 import pytest
 
-USER_TEST = """
-import pytest
+# the five-line gate the README and examples/adapter-repo show a user's repository
+USER_TEST = (Path(__file__).resolve().parents[2] / "examples" / "adapter-repo" / "tests" / "test_style.py").read_text()
 
-@pytest.mark.style
-def test_style_holds(style_run):
-    style_run.assert_gate()
-"""
+
+def test_the_example_is_five_lines():
+    assert len([line for line in USER_TEST.splitlines() if line.strip()]) == 4  # + one blank: five lines
 
 
 def test_marker_and_options_are_registered(pytester):
@@ -36,15 +37,22 @@ def test_five_line_user_gate_passes_on_the_reference_run(pytester, small_gate_ru
 
 
 @pytest.mark.slow
-def test_ini_options_relative_to_the_rootdir(pytester, small_gate_run):
+def test_the_example_adapter_repository_gates_its_adapter(pytester, small_gate_run):
+    """examples/adapter-repo as a user's repository: its pyproject.toml names the adapter and the
+    baseline (paths relative to the rootdir); `pytest -m style` generates (from the cache) and gates."""
     import shutil
 
-    shutil.copytree(small_gate_run["run"], pytester.path / "runs" / "ref")
-    shutil.copy(small_gate_run["baseline"], pytester.path / "baseline.json")
-    pytester.makeini("[pytest]\nstyle_run = runs/ref\nstyle_baseline = baseline.json\n")
-    pytester.makepyfile(USER_TEST)
-    res = pytester.runpytest()
+    example = Path(__file__).resolve().parents[2] / "examples" / "adapter-repo"
+    shutil.copytree(small_gate_run["adapter"], pytester.path / "adapters" / "movie")
+    (pytester.path / "baselines").mkdir()
+    shutil.copy(small_gate_run["baseline"], pytester.path / "baselines" / "movie.json")
+    shutil.copy(small_gate_run["prompts"], pytester.path / "prompts.jsonl")
+    ini = (example / "pyproject.toml").read_text().replace('# style_prompts = "prompts.jsonl"', 'style_prompts = "prompts.jsonl"')
+    pytester.makepyprojecttoml(ini)
+    pytester.makepyfile(test_style=USER_TEST)
+    res = pytester.runpytest("-m", "style")
     res.assert_outcomes(passed=1)
+    res.stdout.fnmatch_lines(["*gating */adapters/movie against baseline */baselines/movie.json*"])
 
 
 @pytest.mark.slow
