@@ -8,7 +8,7 @@ STAMP := $(VENV)/.moviestyle-installed
 PIP := $(PY) -m pip install -q --disable-pip-version-check
 ADAPTER ?= golden/adapters/smollm2-movie
 
-.PHONY: setup browser llama-server demo test test-fast bench train data catalogue clean
+.PHONY: setup browser llama-server demo test test-fast style gate bench train data catalogue clean
 
 setup: $(STAMP)
 
@@ -37,6 +37,14 @@ test: setup browser llama-server
 
 test-fast: setup
 	$(PY) -m pytest -q -m "not slow"
+
+# the style gates only (the reference adapter against golden/baselines/smollm2-movie.json)
+style: setup
+	$(PY) -m pytest -q -m style
+
+# pre-merge check of an adapter: make gate ADAPTER=path/to/new-adapter
+gate: setup
+	$(PY) -m harness.cli gate --adapter $(ADAPTER) --out runs/gate
 
 bench: data
 	$(PY) benchmarks/bench_score.py

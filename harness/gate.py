@@ -274,7 +274,6 @@ def evaluate(summary: dict, baseline: dict, cfg: GateConfig, drift: list[dict], 
              relation: dict | None = None) -> dict:
     """The gate's verdict from a scored run holding systems "baseline" and "tuned"."""
     rows, failures = [], []
-    per_sample = max(1, summary.get("samples", 1))
     worst_by = _worst_prompts(scores)
     for cid, c in summary["criteria"].items():
         st = c["pairs"].get(PAIR)
@@ -283,7 +282,6 @@ def evaluate(summary: dict, baseline: dict, cfg: GateConfig, drift: list[dict], 
         cand, base, paired = st["systems"]["tuned"], st["systems"]["baseline"], st["paired"]
         floor = cfg.floors.get(cid)
         reasons = []
-        n_answers = cand["n"] * per_sample + 0
         total = sum(1 for r in scores if r["system"] == "tuned")
         unscored_share = cand["unscored"] / total if total else 0.0
         if cand["pass_rate"] is None:
@@ -310,7 +308,7 @@ def evaluate(summary: dict, baseline: dict, cfg: GateConfig, drift: list[dict], 
                "baseline": {k: base[k] for k in ("pass_rate", "ci", "passed", "n", "unscored")},
                "difference": paired["difference"], "difference_ci": paired["ci"], "mcnemar_p": paired["mcnemar_p"],
                "regressed": paired["regressed"], "improved": paired["improved"],
-               "unscored_share": unscored_share, "n_answers": n_answers,
+               "unscored_share": unscored_share, "n_answers": total,
                "status": "fail" if reasons else "pass", "reasons": reasons,
                "worst": worst_by.get(cid, [])[:5]}
         rows.append(row)
@@ -395,7 +393,7 @@ class GateInputs:
 
 def run_gate(inputs: GateInputs, cfg: GateConfig | None = None, progress=None, log=print) -> tuple[dict, Path]:
     """Generate or reuse the candidate's answers, score both sides, write gate.json. Returns (gate, out)."""
-    from .compare import DEFAULT_PROMPTS, finish_run, load_prompts, make_backend, run_compare
+    from .compare import DEFAULT_PROMPTS, load_prompts, make_backend, run_compare
     from .generate import GenConfig
 
     baseline = load_baseline(inputs.baseline)
@@ -428,7 +426,6 @@ def run_gate(inputs: GateInputs, cfg: GateConfig | None = None, progress=None, l
                               meta={"prompts": {"path": str(prompts_path)}, "adapter": inputs.adapter,
                                     "base": base, "baseline": baseline["name"]})
         scores = _read_rows(out / "scores.jsonl")
-        _ = finish_run  # run_compare wrote the run folder
     run_fp = fingerprint(summary["provenance"], judge_rubrics(out))
     drift = find_drift(baseline["fingerprint"], run_fp, subset_of_baseline=relation["subset"])
     gate = evaluate(summary, baseline, cfg, drift, scores, relation)
