@@ -738,7 +738,7 @@ def judge_run(run_dir: str | Path, judge, rubric_dir: str | Path | None = None, 
                                        ("pair", f"{a}->{b}", pid, k, b, a)))
     total = len(point_tasks) + len(pair_tasks)
     log(f"judging {len(rows)} answers on {len(point_rubrics)} criteria and {len(pair_tasks) // 2} pairs "
-        f"(both orders) with {judge.identity().get('model')}")
+        f"(both orders) with the {judge.kind} judge {judge.slug}")
     done_p, done_q, stats = run_tasks(judge, point_tasks, pair_tasks, cache=cache, progress=progress)
     versions = rubric_versions(point_rubrics, pair_rubric)
     out_rows = []

@@ -80,9 +80,31 @@ def _chart(summary: dict, systems: list[str]) -> Markup:
     return Markup("".join(parts))
 
 
+def load_judge(run: Path) -> dict | None:
+    """The judge's saved results (judge_summary.json, judge.jsonl), indexed for the cards;
+    None when the run was never judged."""
+    path = run / "judge_summary.json"
+    if not path.exists():
+        return None
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    point: dict[tuple, dict] = {}
+    pairs: dict[tuple, list] = {}
+    for row in _read_jsonl(run / "judge.jsonl"):
+        if row.get("kind") == "point":
+            point.setdefault((row["prompt_id"], row["system"], row["sample"]), {})[row["criterion"]] = row
+        elif row.get("kind") == "pair":
+            pairs.setdefault((row["prompt_id"], row["sample"]), []).append(row)
+    ident = summary["judge"]["identity"]
+    model = ident.get("model")
+    return {"summary": summary, "point": point, "pairs": pairs, "cal": summary.get("calibration") or {},
+            "name": (model.get("name") if isinstance(model, dict) else model) or "?",
+            "weak": str((summary.get("calibration") or {}).get("verdict", "")).startswith("WEAK")}
+
+
 def render_report(run_dir: str | Path, out: str | Path | None = None, title: str = "moviestyle comparison") -> Path:
     run = Path(run_dir)
     summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+    judge = load_judge(run)
     scores = _read_jsonl(run / "scores.jsonl")
     systems = summary["provenance"]["systems"]
     crit_ids = summary["criteria_ids"]
@@ -105,18 +127,26 @@ def render_report(run_dir: str | Path, out: str | Path | None = None, title: str
                 failed = [c for c in crit_ids if row["checks"][c]["status"] == "failed"]
                 any_fail = any_fail or bool(failed)
                 cols.append({"system": s, "sample": row["sample"], "html": render_answer(row["response"], row["checks"]),
-                             "checks": row["checks"], "overall": row["overall"], "error": row.get("error")})
-        cards.append({"id": pid, "prompt": entry["prompt"], "cols": cols, "fail": any_fail, "flip": pid in flips})
+                             "checks": row["checks"], "overall": row["overall"], "error": row.get("error"),
+                             "judge": (judge["point"].get((pid, s, row["sample"])) if judge else None)})
+        card_pairs = []
+        if judge:
+            for k in sorted({c["sample"] for c in cols}):
+                card_pairs.extend(judge["pairs"].get((pid, k), []))
+        cards.append({"id": pid, "prompt": entry["prompt"], "cols": cols, "fail": any_fail, "flip": pid in flips,
+                      "pairs": card_pairs})
     script = (TEMPLATES / "report.js").read_text(encoding="utf-8")
     script_hash = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
     env.filters["pct"] = lambda x: "—" if x is None else f"{100 * x:.0f}%"
     env.filters["signed"] = lambda x: "—" if x is None else f"{100 * x:+.0f}"
     env.filters["pval"] = lambda p: "—" if p is None else ("<0.001" if p < 0.001 else f"{p:.3f}")
+    env.filters["num"] = lambda x, nd=2: "—" if x is None else f"{x:.{nd}f}"
+    env.filters["snum"] = lambda x, nd=2: "—" if x is None else f"{x:+.{nd}f}"
     html = env.get_template("report.html.j2").render(
         title=title, summary=summary, systems=systems, cards=cards, crit_ids=crit_ids,
         supporting=summary["supporting_ids"], chart=_chart(summary, systems), script=Markup(script),
-        script_hash=script_hash, provenance_json=json.dumps(summary["provenance"], indent=2, default=str))
+        script_hash=script_hash, judge=judge, provenance_json=json.dumps(summary["provenance"], indent=2, default=str))
     target = Path(out) if out else run / "report.html"
     tmp = target.with_suffix(".tmp")
     tmp.write_text(html, encoding="utf-8")

@@ -65,17 +65,19 @@ def scores_table(summary: dict) -> Table:
     lab = cal.get("agreement_labels") or {}
     rul = cal.get("agreement_rules") or {}
     sty = (cal.get("style_sensitivity") or {}).get("criteria") or {}
-    t = Table(title="LLM judge: mean score 1-5 per criterion [95% bootstrap CI]", title_justify="left")
-    t.add_column("criterion")
+    t = Table(title="LLM judge: mean score 1-5 per criterion [95% bootstrap CI]; κ: agreement with the hand "
+                    "labels and the rule checks; Δ no-markdown: score change with the markdown stripped",
+              title_justify="left")
+    t.add_column("criterion", no_wrap=True)
     for s in systems:
         t.add_column(s, justify="right")
     if pair:
         a, b = pair.split("->")
         t.add_column(f"{b} − {a}", justify="right")
     t.add_column("unscored", justify="right")
-    t.add_column("κ vs labels", justify="right")
-    t.add_column("κ vs rules", justify="right")
-    t.add_column("Δ if markdown stripped", justify="right")
+    t.add_column("κ labels", justify="right")
+    t.add_column("κ rules", justify="right")
+    t.add_column("Δ no-markdown", justify="right")
     for c, e in summary["criteria"].items():
         cells = [c]
         for s in systems:
@@ -96,12 +98,12 @@ def scores_table(summary: dict) -> Table:
 
 def pairwise_table(summary: dict) -> Table:
     t = Table(title="LLM judge: pairwise, each pair judged in both orders (a verdict that flips is a tie) "
-                    "[95% Wilson CI]", title_justify="left")
-    for col in ("pair", "win", "tie", "loss", "flip rate", "P(prefer first)", "P(prefer longer)", "mean P(b better)",
-                "unscored"):
-        t.add_column(col, justify="left" if col == "pair" else "right")
+                    "[95% Wilson CI]; P(first)/P(longer): how often the answer shown first/the longer one is "
+                    "preferred; P(b better): averaged over both orders", title_justify="left")
+    for col in ("pair", "win", "tie", "loss", "flips", "P(first)", "P(longer)", "P(b better)", "unscored"):
+        t.add_column(col, justify="left" if col == "pair" else "right", no_wrap=col == "pair")
     for name, p in summary["pairwise"].items():
-        t.add_row(f"{p['b']} vs {p['a']} ({p['scored']} pairs)", _pct(p["win"]), _pct(p["tie"]), _pct(p["loss"]),
+        t.add_row(f"{p['b']} vs {p['a']} (n={p['scored']})", _pct(p["win"]), _pct(p["tie"]), _pct(p["loss"]),
                   _pct(p["flip"]), _pct(p["prefer_first"]), _pct(p["prefer_longer"]),
                   f"{_f(p['mean_p_b'])} {_ci(p['mean_p_b_ci'])}", str(p["unscored"]))
     return t

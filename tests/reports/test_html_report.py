@@ -94,3 +94,62 @@ def test_summary_and_scores_written(run_dir):
     overall = summary["criteria"]["overall"]["pairs"]["base->tuned"]
     assert overall["systems"]["tuned"]["passed"] == 1 and overall["systems"]["base"]["passed"] == 0
     assert len((run_dir / "scores.jsonl").read_text().splitlines()) == 4
+
+
+# -- the LLM judge section -------------------------------------------------------------------
+def test_no_judge_section_without_judge_files(run_dir):
+    html = (run_dir / "report.html").read_text()
+    assert 'id="judge"' not in html and 'class="judge-box"' not in html
+
+
+@pytest.fixture(scope="module")
+def judged_run(run_dir, tmp_path_factory):
+    """The same run plus saved judge results (judge.jsonl, judge_summary.json) written by the
+    judge's own summariser; a rationale carries injected HTML."""
+    from harness.judge import pair_row
+    from harness.judge_summary import summarise_judge
+    from harness.jsonl import write_json_atomic, write_jsonl_atomic
+
+    out = tmp_path_factory.mktemp("judged")
+    for f in ("summary.json", "scores.jsonl", "generations.jsonl"):
+        shutil.copy(run_dir / f, out / f)
+    rows = []
+    for pid in ("g1", "g2"):
+        for system, score in (("base", 2.25), ("tuned", 4.5)):
+            rows.append({"kind": "point", "prompt_id": pid, "system": system, "sample": 0, "criterion": "enthusiasm",
+                         "status": "scored", "score": score, "method": "probs", "mass": 0.9,
+                         "rationale": '<img src=x onerror="document.body.setAttribute(\'data-pwned\', \'2\')">warm'})
+        rows.append({"kind": "point", "prompt_id": pid, "system": "tuned", "sample": 0, "criterion": "helpfulness",
+                     "status": "unscored", "score": None, "reason": "reply did not parse", "raw": "???"})
+    a = {"status": "scored", "winner_shown": "B", "p_first": 0.2, "rationale": "bullets and bold"}
+    b = {"status": "scored", "winner_shown": "A", "p_first": 0.7, "rationale": "bullets and bold"}
+    rows.append(pair_row("base->tuned", "g1", 0, "base", "tuned", a, b, 20, 40, "1"))
+    rows.append(pair_row("base->tuned", "g2", 0, "base", "tuned", {**a, "winner_shown": "A", "p_first": 0.6}, b,
+                         20, 40, "1"))
+    summary = summarise_judge(rows, {"backend": "hf", "model": {"name": "smollm2-135m"}, "method": "probs"},
+                              {"enthusiasm": "v1.1", "helpfulness": "v1.1", "pairwise": "v1"}, ["base", "tuned"],
+                              [("base", "tuned")], {"enthusiasm": 3, "helpfulness": 3})
+    summary["timing"] = {"judge_calls": 0, "cached": 6}
+    summary["calibration"] = {"status": "current", "path": "golden/judge_calibration/smollm2-135m.json",
+                              "made": "2026-01-01", "verdict": "WEAK JUDGE: kappa with the hand labels +0.05",
+                              "agreement_labels": {"enthusiasm": {"kappa": 0.05, "label": "slight", "accuracy": 0.55,
+                                                                  "n": 40}},
+                              "agreement_rules": {}, "style_sensitivity": {"criteria": {}}}
+    write_jsonl_atomic(out / "judge.jsonl", rows)
+    write_json_atomic(out / "judge_summary.json", summary)
+    render_report(out)
+    return out
+
+
+def test_judge_section_in_the_browser(judged_run, tmp_path):
+    dom = _dump_dom(judged_run / "report.html", tmp_path)
+    assert 'id="judge"' in dom and "LLM judge" in dom
+    assert "WEAK JUDGE" in dom and "judge-cal weak" in dom          # the calibration sits beside the numbers
+    assert "+0.05 (slight)" in dom                                  # the kappa is shown, not hidden
+    assert "3.38" in dom or "4.50" in dom                           # per-criterion means
+    assert dom.count('class="judge-box"') == 4                      # every judged answer has its rationale box
+    assert "warm" in dom and 'data-pwned="2"' not in dom            # rationales are escaped text
+    assert "tie (the verdict flipped with the order)" in dom        # g2's verdict flipped
+    assert "tuned preferred in both orders" in dom                  # g1's did not
+    assert dom.count(">unscored<") >= 2                             # unscored shown as such, never as a score
+    assert "of 2 prompts shown" in dom                              # the report's own script still runs
