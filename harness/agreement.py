@@ -55,12 +55,25 @@ def bootstrap_mean(values, n_boot: int = 10000, seed: int = 0) -> tuple[float | 
     return float(np.quantile(means, ALPHA / 2)), float(np.quantile(means, 1 - ALPHA / 2))
 
 
+def auc(pos, neg) -> float | None:
+    """P(a random pass-labelled item scores above a random fail-labelled one), ties half:
+    the judge's separation of pass from fail without any threshold (0.5 = none)."""
+    pos = [x for x in pos if x is not None]
+    neg = [x for x in neg if x is not None]
+    if not pos or not neg:
+        return None
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return wins / (len(pos) * len(neg))
+
+
 def kappa_label(k: float | None) -> str:
     """Landis & Koch's words for a kappa, so a weak judge reads as weak."""
     if k is None or (isinstance(k, float) and math.isnan(k)):
         return "undefined"
-    if k < 0:
+    if k < -0.005:
         return "worse than chance"
+    if k <= 0.005:
+        return "chance"
     for bound, word in ((0.2, "slight"), (0.4, "fair"), (0.6, "moderate"), (0.8, "substantial")):
         if k < bound:
             return word

@@ -22,7 +22,7 @@ import numpy as np
 
 from checks.errors import InputError
 
-from .agreement import cohen_kappa, kappa_label, strip_markdown
+from .agreement import auc, cohen_kappa, kappa_label, strip_markdown
 from .cache import DiskCache
 from .judge import (ROOT, PointTask, calibration_path, find_calibration, judge_key, judge_run, load_rubrics,
                     rubric_versions, run_tasks)
@@ -100,7 +100,7 @@ def calibrate(judge, run_dir: str | Path = "runs/demo", labels: str | Path | Non
         if not a:
             continue  # no rule check for this criterion (helpfulness)
         k = cohen_kappa(a, b)
-        rules[c] = {**k, "label": kappa_label(k["kappa"]),
+        rules[c] = {**k, "label": kappa_label(k["kappa"]), "auc": auc(by_rule[True], by_rule[False]),
                     "mean_score_rule_pass": float(np.mean(by_rule[True])) if by_rule[True] else None,
                     "mean_score_rule_fail": float(np.mean(by_rule[False])) if by_rule[False] else None}
 
@@ -121,7 +121,7 @@ def calibrate(judge, run_dir: str | Path = "runs/demo", labels: str | Path | Non
         k = cohen_kappa([v for v, _ in scored], [_pass(s, rub.pass_threshold) for _, s in scored])
         pos = [s for v, s in scored if v]
         neg = [s for v, s in scored if not v]
-        label_fig[c] = {**k, "label": kappa_label(k["kappa"]), "unscored": len(got) - len(scored),
+        label_fig[c] = {**k, "label": kappa_label(k["kappa"]), "auc": auc(pos, neg), "unscored": len(got) - len(scored),
                         "labelled_pass": len(pos), "labelled_fail": len(neg),
                         "mean_score_labelled_pass": float(np.mean(pos)) if pos else None,
                         "mean_score_labelled_fail": float(np.mean(neg)) if neg else None}
@@ -158,10 +158,12 @@ def calibrate(judge, run_dir: str | Path = "runs/demo", labels: str | Path | Non
         style[c] = {"n": len(o), "mean_original": float(o.mean()), "mean_stripped": float(p.mean()),
                     "shift": float((o - p).mean()), "ci": [lo, hi], "mean_abs_shift": float(np.abs(o - p).mean())}
 
+    halo = criterion_correlation(point)
     bias = summary["bias"]
     lab_k = [f["kappa"] for f in label_fig.values() if f["kappa"] is not None]
     rule_k = [f["kappa"] for f in rules.values() if f["kappa"] is not None]
-    verdict = _verdict(lab_k, rule_k, bias, style)
+    lab_auc = [f["auc"] for f in label_fig.values() if f.get("auc") is not None]
+    verdict = _verdict(lab_k, rule_k, bias, style, lab_auc, halo)
     ident = judge.identity()
     cal = {
         "judge": ident, "judge_key": judge_key(ident), "slug": judge.slug, "rubric_versions": versions,
@@ -171,6 +173,7 @@ def calibrate(judge, run_dir: str | Path = "runs/demo", labels: str | Path | Non
         "agreement_rules": rules, "agreement_labels": label_fig,
         "bias": {"flip": bias["flip"], "prefer_first": bias["prefer_first"], "prefer_longer": bias["prefer_longer"]},
         "style_sensitivity": {"system": target, "criteria": style},
+        "criterion_correlation": halo,
         "verdict": verdict,
         "timing": {"seconds": round(time.perf_counter() - t0, 1), "judge_calls": judge.calls - calls0,
                    "labels": st_labels.as_dict(), "style": st_style.as_dict()},
@@ -190,12 +193,33 @@ def calibrate(judge, run_dir: str | Path = "runs/demo", labels: str | Path | Non
     return cal
 
 
-def _verdict(lab_k: list[float], rule_k: list[float], bias: dict, style: dict) -> str:
+def criterion_correlation(point: dict) -> dict | None:
+    """Mean Pearson correlation between the criteria's scores over the run's answers. Near 1:
+    the judge gives one overall impression (a halo), not separate criteria."""
+    by: dict[tuple, dict] = {}
+    for (pid, s, k, c), r in point.items():
+        if r["status"] == "scored":
+            by.setdefault((pid, s, k), {})[c] = r["score"]
+    crits = sorted({c for v in by.values() for c in v})
+    rows = [[v[c] for c in crits] for v in by.values() if len(v) == len(crits)]
+    if len(crits) < 2 or len(rows) < 3:
+        return None
+    m = np.corrcoef(np.array(rows).T)
+    off = [m[i, j] for i in range(len(crits)) for j in range(i + 1, len(crits)) if not np.isnan(m[i, j])]
+    return {"criteria": crits, "answers": len(rows), "mean": float(np.mean(off)) if off else None,
+            "matrix": [[round(float(x), 3) for x in row] for row in m]}
+
+
+def _verdict(lab_k: list[float], rule_k: list[float], bias: dict, style: dict, lab_auc: list[float] | None = None,
+             halo: dict | None = None) -> str:
     parts = []
     if lab_k:
         lo, hi = min(lab_k), max(lab_k)
         word = kappa_label(sum(lab_k) / len(lab_k))
         parts.append(f"kappa with the hand labels {lo:+.2f} to {hi:+.2f} ({word} agreement on average)")
+    if lab_auc:
+        parts.append(f"ranks pass above fail with AUC {min(lab_auc):.2f} to {max(lab_auc):.2f} "
+                     "(it orders answers better than its 1-5 scale places them)")
     if rule_k:
         parts.append(f"with the rule checks {min(rule_k):+.2f} to {max(rule_k):+.2f}")
     flip = bias["flip"]["rate"]
@@ -207,6 +231,9 @@ def _verdict(lab_k: list[float], rule_k: list[float], bias: dict, style: dict) -
     fmt = [c for c, s in style.items() if c not in ("bold_titles", "why_it_fits") and abs(s["shift"]) >= 0.25]
     if fmt:
         parts.append("formatting moves its content scores (" + ", ".join(fmt) + ")")
+    if halo and halo.get("mean") is not None and halo["mean"] > 0.7:
+        parts.append(f"its criteria move together (mean correlation {halo['mean']:.2f}): one overall impression "
+                     "more than separate criteria")
     weak = (not lab_k) or (sum(lab_k) / len(lab_k) < 0.4) or (flip is not None and flip > 0.3)
     head = "WEAK JUDGE: do not read its scores as evidence on their own" if weak else "usable judge"
     return head + ("; " + "; ".join(parts) if parts else "")

@@ -133,8 +133,8 @@ def calibration_renderables(cal: dict) -> list:
                  Text(cal["verdict"], style="bold red" if cal["verdict"].startswith("WEAK") else "green")]
     t = Table(title=f"agreement per criterion (pass = score ≥ threshold); labels: {cal['labels']['path']} "
                     f"({cal['labels']['answers']} answers); rules: {cal['run']}", title_justify="left")
-    for col in ("criterion", "κ vs labels", "accuracy vs labels", "mean score: labelled pass / fail", "κ vs rules",
-                "accuracy vs rules", "Δ if markdown stripped [95% CI]"):
+    for col in ("criterion", "κ vs labels", "accuracy vs labels", "mean score: labelled pass / fail", "AUC vs labels",
+                "κ vs rules", "AUC vs rules", "Δ if markdown stripped [95% CI]"):
         t.add_column(col, justify="left" if col == "criterion" else "right")
     crits = list(dict.fromkeys(list(cal["agreement_labels"]) + list(cal["agreement_rules"])
                                + list(cal["style_sensitivity"]["criteria"])))
@@ -144,7 +144,7 @@ def calibration_renderables(cal: dict) -> list:
         sty = cal["style_sensitivity"]["criteria"].get(c)
         t.add_row(c, _kappa(lab), "—" if not lab or lab["accuracy"] is None else f"{100 * lab['accuracy']:.0f}% (n={lab['n']})",
                   "—" if not lab else f"{_f(lab['mean_score_labelled_pass'])} / {_f(lab['mean_score_labelled_fail'])}",
-                  _kappa(rul), "—" if not rul or rul["accuracy"] is None else f"{100 * rul['accuracy']:.0f}% (n={rul['n']})",
+                  _f((lab or {}).get("auc")), _kappa(rul), _f((rul or {}).get("auc")),
                   "—" if not sty else f"{sty['shift']:+.2f} {_ci(sty['ci'], signed=True)}")
     out.append(t)
     b = cal["bias"]

@@ -358,3 +358,24 @@ def test_bad_rubric_is_a_clear_error(tmp_path):
     (tmp_path / "pairwise.toml").write_text((RUBRIC_DIR / "pairwise.toml").read_text())
     with pytest.raises(JudgeError, match="missing"):
         load_rubrics(tmp_path)
+
+
+@pytest.mark.parametrize("pos, neg, expected", [
+    ([3, 4], [1, 2], 1.0),       # perfect separation
+    ([1, 2], [3, 4], 0.0),       # perfectly reversed
+    ([2, 2], [2, 2], 0.5),       # ties count half: no separation
+    ([3.1, 2.9], [3.0], 0.5),    # near miss: one above, one below
+    ([], [1], None),             # nothing labelled pass: undefined, not 0.5
+])
+def test_auc(pos, neg, expected):
+    from harness.agreement import auc
+
+    assert auc(pos, neg) == (pytest.approx(expected) if expected is not None else None)
+
+
+@pytest.mark.parametrize("k, word", [(None, "undefined"), (-0.3, "worse than chance"), (-1e-17, "chance"),
+                                     (0.1, "slight"), (0.39, "fair"), (0.52, "moderate"), (0.9, "almost perfect")])
+def test_kappa_words(k, word):
+    from harness.agreement import kappa_label
+
+    assert kappa_label(k) == word
