@@ -28,6 +28,10 @@ def register(sub) -> None:
     p.add_argument("--batch-size", type=int, default=48, help="hf backend: most prompts per batch (default 48)")
     p.add_argument("--limit", type=int, help="only the first N prompts")
     p.add_argument("--spec", help="style spec TOML (default golden/style.toml)")
+    p.add_argument("--judge", default=None, metavar="MODEL_OR_URL",
+                   help="also judge the run with an LLM judge: a model name/path (smollm2-135m is the local "
+                        "default) or an OpenAI-compatible URL (see `moviestyle judge run`)")
+    p.add_argument("--judge-model-name", help="--judge URL: the served model name")
     p.add_argument("--no-html", action="store_true", help="skip report.html")
     p.add_argument("--json", action="store_true", help="print summary.json instead of tables")
     p.set_defaults(func=cmd_compare)
@@ -45,10 +49,14 @@ def _print(summary: dict, out: Path | None, as_json: bool) -> None:
     if as_json:
         print(json.dumps(summary, indent=2, default=str))
         return
+    from reports.terminal_judge import judge_renderables
+
     console = make_console()
     for pair in summary["pairs"]:
         console.print(summary_table(summary, pair))
         console.print(detail(summary, pair))
+    for r in judge_renderables(out) if out else []:
+        console.print(r)
     if out:
         console.print(f"run folder: {out}/ (generations.jsonl, scores.jsonl, summary.json"
                       f"{', report.html' if (out / 'report.html').exists() else ''})")
@@ -79,6 +87,12 @@ def cmd_compare(args) -> int:
     console = make_console(stderr=True)
     backend = make_backend(args.backend, args.base, adapter, args.against, url=args.url, model_names=names,
                            concurrency=args.concurrency, timeout=args.timeout, log=lambda m: console.print(m))
+    judge = None
+    if args.judge:  # an unreachable judge fails here, before any answer is generated
+        from .judge import make_judge
+
+        judge = make_judge(args.judge, args.judge_model_name, log=lambda m: console.print(m))
+        judge.check_ready()
     systems = systems_for(adapter if args.backend != "openai" else None, args.against, names or None)
     gen = GenConfig(max_new_tokens=args.max_new_tokens, temperature=args.temperature, samples=args.samples,
                     seed=args.seed, batch_size=args.batch_size)
@@ -91,6 +105,13 @@ def cmd_compare(args) -> int:
                               progress=lambda k: prog.advance(task, k),
                               meta={"prompts": {"path": str(prompts_path)}, "adapter": adapter,
                                     "against": args.against, "base": args.base})
+    if judge is not None:
+        from .judge import judge_run
+
+        with Progress(TextColumn("judging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=console, disable=args.json) as prog:
+            task = prog.add_task("judge", total=None)
+            judge_run(out, judge, progress=lambda k: prog.advance(task, k), log=lambda m: console.print(m))
     if not args.no_html:
         from reports.html import render_report
 

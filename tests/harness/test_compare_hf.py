@@ -128,3 +128,25 @@ def test_ctrl_c_keeps_what_was_generated(tmp_path, random_adapter):
     assert res.returncode == 0, res.stderr[-2000:]
     timing = json.loads(res.stdout)["timing"]["cache"]
     assert timing["cached"] >= len(kept) and timing["cached"] + timing["generated"] == 12
+
+
+def test_compare_with_an_unreachable_judge_fails_before_generating(tmp_path):
+    from llama_server import free_port
+
+    out = tmp_path / "run"
+    res = cli("compare", "--limit", "1", "--judge", f"http://127.0.0.1:{free_port()}/v1", "--out", str(out))
+    assert res.returncode == 2 and "cannot reach the judge" in res.stderr
+    assert not (out / "generations.jsonl").exists()
+
+
+@pytest.mark.slow
+def test_compare_with_the_local_judge_writes_and_reports_the_judge_section(tmp_path):
+    out = tmp_path / "run"
+    res = cli("compare", "--limit", "1", "--max-new-tokens", "24", "--judge", "smollm2-135m", "--out", str(out))
+    assert res.returncode == 0, res.stderr[-3000:]
+    js = json.loads((out / "judge_summary.json").read_text())
+    assert js["judge"]["rubric_versions"]
+    assert (out / "judge.jsonl").exists()
+    assert "judge" in res.stdout.lower() and "helpfulness" in res.stdout
+    res = cli("report", str(out))  # the judge section comes back from the saved files
+    assert res.returncode == 0 and "helpfulness" in res.stdout
