@@ -230,7 +230,7 @@ class LocalJudge:
 
     def identity(self) -> dict:
         return {"backend": self.kind, "model": self.src.identity, "method": "next-token probabilities (G-Eval)",
-                "rationale_tokens": self.rationale_tokens, "min_mass": self.min_mass}
+                "rationale_tokens": self.rationale_tokens, "min_mass": self.min_mass, "encoding": 2}
 
     def check_ready(self) -> None:
         return None  # resolve_model already failed loudly for a bad name
@@ -263,13 +263,19 @@ class LocalJudge:
         return out
 
     def _split(self, system: str, user_prefix: str, user_suffix: str, answer_prefix: str) -> tuple[list[int], list[int]]:
-        """Token ids of the chat up to the end of ``user_prefix`` and of the rest."""
+        """Token ids of the whole chat, split after the last token that ends within
+        ``user_prefix``: the ids are exactly those of the unsplit text (the model reads the
+        natural tokenization), and the prefix is shared by every criterion."""
         msgs = [{"role": "system", "content": system}, {"role": "user", "content": user_prefix + user_suffix}]
         text = render_prompt(self.tok, msgs) + answer_prefix
         cut = text.find(user_prefix)
         cut = cut + len(user_prefix) if cut >= 0 and user_prefix else 0
-        enc = self.tok.encode
-        return enc(text[:cut], add_special_tokens=False), enc(text[cut:], add_special_tokens=False)
+        enc = self.tok(text, add_special_tokens=False, return_offsets_mapping=True)
+        ids, offs = enc["input_ids"], enc["offset_mapping"]
+        i = 0
+        while i < len(ids) and offs[i][1] <= cut:
+            i += 1
+        return ids[:i], ids[i:]
 
     def _probe(self, prefix: list[int], suffixes: list[list[int]], labels: tuple[str, ...]) -> list[dict]:
         """One forward over the shared prefix, one batched forward over the suffixes; per

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from harness.cache import DiskCache
-from harness.judge import HTTPJudge, PairTask, PointTask, judge_run, load_rubrics, parse_json_reply
+from harness.judge import RUBRIC_DIR, SCORES, HTTPJudge, PointTask, judge_run, load_rubrics, parse_json_reply
 
 pytestmark = pytest.mark.slow
 
@@ -19,33 +19,64 @@ TUNED = ("Oh, you're in for a treat! Because you loved the slick crews of Heat, 
 BASE = "Heist movies are a genre of film. I hope this helps."
 
 
-def test_scores_from_logprobs_of_a_real_server(llama_server):
+# A compact rubric the 135M model does answer in JSON (it loses the thread on the long golden
+# prompt, which test_golden_rubric_replies_are_scored_or_unscored_never_guessed covers).
+SHORT = r"""version = "t1"
+system = "You rate answers."
+layout = "Answer: {response}\n\n"
+question = "Rate the {title} of this answer from 1 to 5."
+json_instruction = '''Reply with JSON only: {"score": <integer 1-5>, "rationale": "<one short line>"}'''
+repair = '''Reply with JSON only: {"score": <integer 1-5>, "rationale": "<one short line>"}'''
+[criteria.enthusiasm]
+version = "1"
+title = "enthusiasm"
+question = ""
+anchors = ""
+"""
+
+
+@pytest.fixture(scope="module")
+def short_rubric(tmp_path_factory):
+    d = tmp_path_factory.mktemp("rubrics")
+    (d / "pointwise.toml").write_text(SHORT)
+    (d / "pairwise.toml").write_text((RUBRIC_DIR / "pairwise.toml").read_text())
+    return load_rubrics(d)[0]["enthusiasm"]
+
+
+def test_scores_from_logprobs_of_a_real_server(llama_server, short_rubric):
     judge = HTTPJudge(llama_server, timeout=60, concurrency=2, max_tokens=48)
     judge.check_ready()
     assert judge.model_name == "smollm2"
     out = []
-    tasks = [PointTask(PROMPT, a, POINT[c], (s, c)) for s, a in (("tuned", TUNED), ("base", BASE))
-             for c in ("enthusiasm", "bold_titles")]
-    judge.score(tasks, lambda t, r: out.append((t, r)))
-    assert len(out) == 4
-    for t, r in out:
-        assert r["raw"]  # the real reply is kept
-        if r["status"] == "scored":
-            # llama.cpp returns logprobs: the score is the expectation over the score tokens,
-            # not the sampled digit
-            assert r["method"] == "logprobs"
-            assert sum(r["probs"].values()) == pytest.approx(1.0)
-            assert r["score"] == pytest.approx(sum(int(k) * p for k, p in r["probs"].items()))
-            assert 1 <= r["score"] <= 5
-        else:
-            assert r["attempts"] == 2 and r["score"] is None  # a reply that never parsed, repair included
-    assert any(r["status"] == "scored" for _, r in out)
-    # the parser on the model's own replies: what it reads back is a score the reply really states
-    for _, r in out:
-        first = r["raw"].split("\n---\n")[0]
-        parsed = parse_json_reply(first, "score", ("1", "2", "3", "4", "5"))
+    judge.score([PointTask(PROMPT, a, short_rubric) for a in (TUNED, BASE)], lambda t, r: out.append(r))
+    for r in out:
+        assert r["status"] == "scored", r["raw"]
+        # llama.cpp returned logprobs: the score is the expectation over the score tokens at the
+        # score's position, not the sampled digit
+        assert r["method"] == "logprobs"
+        assert sum(r["probs"].values()) == pytest.approx(1.0)
+        assert r["score"] == pytest.approx(sum(int(k) * p for k, p in r["probs"].items()))
+        assert 1 <= r["score"] <= 5
+        # the sampled digit in the real reply is one the probabilities give weight to
+        parsed = parse_json_reply(r["raw"].split("\n---\n")[-1], "score", SCORES)
         if parsed:
-            assert re.search(r'"score"\s*:\s*"?' + parsed[0] + r'(\.0)?"?\s*[,}]', first)
+            assert r["probs"][parsed[0]] > 0
+            assert re.search(r'"score"\s*:\s*"?' + parsed[0], r["raw"])
+
+
+def test_golden_rubric_replies_are_scored_or_unscored_never_guessed(llama_server):
+    judge = HTTPJudge(llama_server, model_name="smollm2", timeout=60, concurrency=2, max_tokens=48)
+    out = []
+    judge.score([PointTask(PROMPT, TUNED, POINT[c]) for c in ("enthusiasm", "bold_titles")],
+                lambda t, r: out.append(r))
+    for r in out:
+        assert r["raw"]  # the real reply is kept either way
+        if r["status"] == "scored":
+            assert r["method"] in ("logprobs", "json") and 1 <= r["score"] <= 5
+        else:
+            # the tiny model rambles on the long prompt: one repair retry, then unscored, no score
+            assert r["attempts"] == 2 and r["score"] is None and r["probs"] is None
+            assert "---" in r["raw"]  # both replies kept
 
 
 def test_pairwise_both_orders_and_cache_against_a_real_server(llama_server, tmp_path):
