@@ -40,6 +40,9 @@ _YEAR_AFTER = re.compile(r"^\s*[\(\[]\s*(\d{4})\s*[\)\]]")
 _POSSESSIVE_S = re.compile(r"['’]s\b")
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{1,80})[\"”]")
 _HEAD_WITH_YEAR = re.compile(r"^\s*(?:#+\s*)?(?:\(?\d{1,2}[.)]\s*)?([^\W\d_][^()\[\]]{0,80}?)\s*[\(\[]\s*(\d{4})\s*[\)\]]")
+_SPEAKS = re.compile(r"\byou\b|\byour\b|\bi'm\b|\bi am\b|\bi've\b|\bi'll\b|\bwe\b", re.I)
+_HEAD_END = re.compile(r"^\s*(?:$|[\(\[]\s*\d{4}|[:–—]|\s-\s|-\s|\|)")
+_CONTENT_WORD = re.compile(r"[a-z][a-z'-]+")
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "«": "»"}
 _REC_VERB = re.compile(
     r"\b(?:watch|watching|check out|checking out|try|recommend|suggest|queue up|go with|go for|add|"
@@ -261,12 +264,17 @@ class Analysis:
         return "\n".join(line.text for line in self.section_lines(i))
 
 
+@lru_cache(maxsize=16)
+def _label_rx(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.I)
+
+
 def _label_set(spec: StyleSpec) -> set[str]:
     return {normalise(p) for p in spec.titles.label_phrases}
 
 
 def _title_shaped(text: str) -> bool:
-    words = [w for w in re.split(r"\s+", text) if w]
+    words = text.split()
     if not words or not (words[0][:1].isupper() or words[0][:1].isdigit()):
         return False
     significant = [w for w in words if w.lower().strip(",:;") not in _MINOR_WORDS]
@@ -289,7 +297,7 @@ def _classify_bold(raw: str, cat: Catalogue, spec: StyleSpec, labels: set[str], 
     key = normalise(core)
     if not key:
         return ("other", "no words", None, None)
-    if key in labels or re.match(spec.why_it_fits.label_pattern, core, re.I):
+    if key in labels or _label_rx(spec.why_it_fits.label_pattern).match(core):
         return ("other", "label", None, None)
     words = core.split()
     if len(words) > spec.titles.max_title_words:
@@ -310,7 +318,7 @@ def _classify_bold(raw: str, cat: Catalogue, spec: StyleSpec, labels: set[str], 
     if raw.rstrip().endswith(":") or (raw.rstrip().endswith(("!", "?", ".")) and not (year or year_after)):
         return ("other", "label or sentence", None, None)
     # a sentence speaks ("you", "I'm"); a bare "I" is common in titles ("I, Robot", "I Am Legend")
-    if re.search(r"\byou\b|\byour\b|\bi'm\b|\bi am\b|\bi've\b|\bi'll\b|\bwe\b", core, re.I):
+    if _SPEAKS.search(core):
         return ("other", "sentence", None, None)
     if _title_shaped(core) and len(words) <= 8:
         return ("title", core, year, None)
@@ -343,7 +351,7 @@ def _line_head_hit(line_text: str, start: int, end: int) -> bool:
     if any(ch.isalnum() for ch in _NUMBERING.sub("", before)):
         return False
     after = line_text[end:].lstrip("*_\"'”’»")
-    return bool(re.match(r"^\s*(?:$|[\(\[]\s*\d{4}|[:–—]|\s-\s|-\s|\|)", after))
+    return bool(_HEAD_END.match(after))
 
 
 @lru_cache(maxsize=1024)
@@ -352,7 +360,7 @@ def _prompt_cached(prompt: str, spec: StyleSpec, meta_key: tuple) -> Taste:
     return analyse_prompt(prompt, spec, cat, {k: list(v) for k, v in meta_key})
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=64)
 def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple) -> Analysis:
     cat = cached_catalogue(str(spec.catalogue_path), spec.titles.fuzzy_threshold, spec.titles.exact_below_chars)
     doc = parse(response)
@@ -554,7 +562,7 @@ def sentences(text: str) -> list[str]:
 
 
 def content_words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[a-z][a-z'-]+", text.lower()) if w not in STOPWORDS and len(w) > 2]
+    return [w for w in _CONTENT_WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 2]
 
 
 def partial_in(needle: str, haystack: str, threshold: float = 90.0) -> bool:

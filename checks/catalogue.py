@@ -40,6 +40,13 @@ def normalise(text: str) -> str:
     return text.strip()
 
 
+def _normalised_words(text: str) -> list[str]:
+    """``normalise`` of each ``_WORD`` of the text; a plain ASCII word only needs lower-casing."""
+    if text.isascii():
+        return [w if w.isalnum() else normalise(w) for w in _WORD.findall(text.lower())]
+    return [normalise(w) for w in _WORD.findall(text)]
+
+
 def strip_article(key: str) -> str:
     for art in _ARTICLES:
         if key.startswith(art) and len(key) > len(art):
@@ -165,24 +172,31 @@ class Catalogue:
 
     def find_in_text(self, text: str) -> list[TextHit]:
         """Every catalogue title written in ``text`` (longest match first, no overlaps)."""
-        words = [(m.start(), m.end(), normalise(m.group())) for m in _WORD.finditer(text)]
+        words = _normalised_words(text)
+        spans: list[tuple[int, int]] = []  # of the words, found once there is a hit
+        prefixes, keys = self._prefixes, self._keys
         hits: list[TextHit] = []
+        n = len(words)
         i = 0
-        while i < len(words):
-            best_j = None
-            key = ""
-            for j in range(i, min(len(words), i + self.max_words)):
-                key = f"{key} {words[j][2]}" if key else words[j][2]
-                if key not in self._prefixes:
+        while i < n:
+            key = words[i]
+            if key not in prefixes:  # most words start no title
+                i += 1
+                continue
+            best_j, best_key = (i, key) if key in keys else (None, "")
+            for j in range(i + 1, min(n, i + self.max_words)):
+                key = f"{key} {words[j]}"
+                if key not in prefixes:
                     break
-                if key in self._keys:
-                    best_j = j
+                if key in keys:
+                    best_j, best_key = j, key
             if best_j is None:
                 i += 1
                 continue
-            start, end = words[i][0], words[best_j][1]
-            key = " ".join(w[2] for w in words[i : best_j + 1])
-            hits.append(TextHit(start, end, text[start:end], tuple(f for f, _ in self._keys[key])))
+            if not spans:
+                spans = [m.span() for m in _WORD.finditer(text)]
+            start, end = spans[i][0], spans[best_j][1]
+            hits.append(TextHit(start, end, text[start:end], tuple(f for f, _ in keys[best_key])))
             i = best_j + 1
         return hits
 

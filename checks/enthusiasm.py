@@ -5,6 +5,7 @@ from functools import lru_cache
 
 from .analysis import analyse, sentences
 from .base import Check, CheckResult
+from .phrases import phrase_matcher, words_of
 from .spec import StyleSpec
 
 
@@ -15,16 +16,37 @@ def _vader():
     return SentimentIntensityAnalyzer()
 
 
-@lru_cache(maxsize=64)
-def _phrase_rx(phrases: tuple[str, ...]) -> re.Pattern:
-    parts = sorted((re.escape(p.lower()) for p in phrases if p), key=len, reverse=True)
-    # an optional inflection: "gem" matches "gems", "thrill" matches "thrilled"
-    return (re.compile(r"(?<![\w])(" + "|".join(parts) + r")(?:s|es|ed|d|ing)?(?![\w])") if parts
-            else re.compile(r"(?!x)x"))
+def _hits(phrases: list[str], text: str, words: frozenset[str] | None = None) -> list[str]:
+    """Every phrase of the list in ``text``, whole words, an optional inflection allowed
+    ("gem" matches "gems"); ``words``: ``words_of(text)`` when the caller has it."""
+    return phrase_matcher(tuple(phrases)).findall(text, words)
 
 
-def _hits(phrases: list[str], text: str) -> list[str]:
-    return _phrase_rx(tuple(phrases)).findall(text)
+_QUOTED_SPEECH = re.compile(r"[\"“][^\"”\n]{0,200}[\"”]")
+_CASE_SPECIAL = frozenset("İıſK")  # non-ASCII letters that IGNORECASE matches to ASCII ones
+_APOSTROPHE_WORD = re.compile(r"[a-z']+")
+
+
+def _may_contain(text: str, title: str) -> bool:
+    """False only when ``re.search(re.escape(title), text, re.I)`` cannot match: an ASCII
+    title matches case-insensitively only where the lower-cased text contains it."""
+    if not title.isascii() or not _CASE_SPECIAL.isdisjoint(text):
+        return True
+    return title.lower() in text.lower()
+
+
+def _first_personal(voice: str, es) -> list[str]:
+    """The first sentence that addresses the user with excitement ('!' or a strong excitement
+    phrase) and is not stock politeness, as a list (empty when there is none)."""
+    second = {w.lower() for w in es.second_person}
+    weak = set(es.weak_phrases)
+    for s in sentences(voice):
+        sl = s.lower().replace("’", "'")
+        if second.isdisjoint(_APOSTROPHE_WORD.findall(sl)) or _hits(es.stock_phrases, sl):
+            continue
+        if "!" in s or any(h not in weak for h in _hits(es.excitement_phrases, sl)):
+            return [s]
+    return []
 
 
 class Enthusiasm(Check):
@@ -65,27 +87,19 @@ class Enthusiasm(Check):
         voice = "\n".join("".join(sg.text for sg in l.segments if not (sg.bold and sg.text.strip() in title_spans))
                           for l in lines)
         for title in sorted({*a.taste.titles, *(p.text for p in a.picks)}, key=len, reverse=True):
-            if len(title) >= 3:
+            if len(title) >= 3 and _may_contain(voice, title):
                 voice = re.sub(re.escape(title), " ", voice, flags=re.I)
-        voice = re.sub(r"[\"“][^\"”\n]{0,200}[\"”]", " ", voice)
+        if '"' in voice or "“" in voice:
+            voice = _QUOTED_SPEECH.sub(" ", voice)
         voice_low = voice.lower()
         low = voice_low
         exclamations = voice.count("!")
-        excite = _hits(es.excitement_phrases, voice_low)
-        apologetic = _hits(es.apologetic_phrases, low)
-        sarcastic = _hits(es.sarcastic_phrases, low)
-        flat = _hits(es.flat_phrases, low)
-        second = set(w.lower() for w in es.second_person)
-        personal = []
-        weak = set(es.weak_phrases)
-        for s in sentences(voice):
-            sl = s.lower().replace("’", "'")
-            words = set(re.findall(r"[a-z']+", sl))
-            if not words & second or _hits(es.stock_phrases, sl):
-                continue
-            strong = [h for h in _hits(es.excitement_phrases, sl) if h not in weak]
-            if strong or "!" in s:
-                personal.append(s)
+        words = words_of(low)
+        excite = _hits(es.excitement_phrases, voice_low, words)
+        apologetic = _hits(es.apologetic_phrases, low, words)
+        sarcastic = _hits(es.sarcastic_phrases, low, words)
+        flat = _hits(es.flat_phrases, low, words)
+        personal = _first_personal(voice, es)
         base = (0.3 * min(1.0, len(excite) / 2) + 0.2 * min(1.0, exclamations / 2)
                 + 0.2 * (1.0 if personal else 0.0) - 0.25 * len(flat))
         required = exclamations >= es.min_exclamations and bool(personal) and not apologetic and not sarcastic

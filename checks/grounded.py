@@ -26,6 +26,22 @@ _GENRE_RX = re.compile(r"\b(" + "|".join(sorted(map(re.escape, GENRE_WORDS), key
 _COMPARE = re.compile(r"\b(?:like|than|since you|because you|similar|same|reminds|echo|as in|unlike|fans? of|meets|vibes?)\b", re.I)
 
 
+_IT_THIS = re.compile(r"\s*(?:it|this|this one)\b", re.I)
+
+
+def _director_names(sentence: str) -> list[tuple[str, bool]]:
+    """(name, explicit) for every director claim: "directed by X" is explicit; "X's film"
+    and "X directs" are not. A pattern runs only when its fixed words are in the sentence."""
+    names = []
+    if "irect" in sentence or "elmed by" in sentence:  # every _DIRECTED_BY cue
+        names += [(m.group(1), True) for m in _DIRECTED_BY.finditer(sentence)]
+    if "'s" in sentence or "’s" in sentence:
+        names += [(m.group(1), False) for m in _POSSESSIVE.finditer(sentence)]
+    if "direct" in sentence or "helm" in sentence:
+        names += [(m.group(1), False) for m in _DIRECTS.finditer(sentence)]
+    return names
+
+
 class Grounded(Check):
     """The facts an answer states about its picks agree with the catalogue.
 
@@ -64,8 +80,7 @@ class Grounded(Check):
             directors = {normalise(d) for d in film.directors}
             surnames = {d.split()[-1] for d in directors if d}
             for s in sentences(section):
-                names = [(m.group(1), True) for m in _DIRECTED_BY.finditer(s)]
-                names += [(m.group(1), False) for rx in (_POSSESSIVE, _DIRECTS) for m in rx.finditer(s)]
+                names = _director_names(s)
                 for name, explicit in names:
                     key = normalise(name)
                     if not key:
@@ -82,7 +97,7 @@ class Grounded(Check):
                     else:
                         contradicted.append(f"{pick.text}: names {name} as director, catalogue says "
                                             f"{' & '.join(film.directors)}")
-                about_pick = normalise(pick.text) in normalise(s) or re.match(r"\s*(?:it|this|this one)\b", s, re.I)
+                about_pick = normalise(pick.text) in normalise(s) or _IT_THIS.match(s)
                 if not about_pick or _COMPARE.search(s):
                     continue
                 claim_text = re.sub(re.escape(pick.text), " ", s, flags=re.I)  # "Western Front" is no genre claim

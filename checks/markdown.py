@@ -117,7 +117,7 @@ def _normalise_source(markdown: str) -> str:
     return markdown
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=64)
 def parse(markdown: str) -> Document:
     markdown = _normalise_source(markdown)
     lines = _lines_from_events(markdown)

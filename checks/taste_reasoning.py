@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .analysis import STOPWORDS, Analysis, analyse, content_words, partial_in, sentences
 from .base import Check, CheckResult
 from .catalogue import normalise
 from .enthusiasm import _hits
+from .phrases import words_of
 from .spec import StyleSpec
 
 _CLAIM = re.compile(
@@ -62,6 +64,14 @@ def _references(sentence: str, a: Analysis) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+_SINCE_YEAR = re.compile(r"\bsince\s+(?=\d)")  # "since 1999" is no link cue
+
+
+@lru_cache(maxsize=16)
+def _cue_words(link_cues: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(w for cue in link_cues for w in cue.lower().split())
+
+
 class TasteReasoning(Check):
     """The answer explicitly ties what the user said they liked to its picks.
 
@@ -90,12 +100,10 @@ class TasteReasoning(Check):
         if not text.strip():
             return self.failed(0.0, ["empty response"], taste=a.taste.to_dict())
         links, ev, misattributed = [], [], []
-        cue_words = set()
-        for cue in ts.link_cues:
-            cue_words.update(cue.lower().split())
+        cue_words = _cue_words(tuple(ts.link_cues))
         for s in sentences(text):
             low = s.lower().replace("’", "'")
-            for rx in (_CLAIM, _CLAIM2):
+            for rx in (_CLAIM, _CLAIM2) if "you" in low else ():  # both claims say "you"
                 for m in rx.finditer(s):
                     claimed = m.group(1)
                     for hit in a.catalogue.find_in_text(claimed):
@@ -106,7 +114,8 @@ class TasteReasoning(Check):
                         if any(p.film and p.film.id in {f.id for f in hit.films} for p in a.picks):
                             continue  # a pick of this answer, not a claim about the user
                         misattributed.append(hit.text)
-            cues = _hits(ts.link_cues, re.sub(r"\bsince\s+(?=\d)", " ", low))
+            cue_text = _SINCE_YEAR.sub(" ", low) if "since" in low else low
+            cues = _hits(ts.link_cues, cue_text, words_of(cue_text))
             if not cues:
                 continue
             refs = _references(s, a)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from checks import OVERALL, load_spec, score_pair
+from checks.catalogue import cached_catalogue
 from checks.runner import check_ids
 from checks.spec import StyleSpec
 
@@ -33,9 +35,24 @@ def score_row(row: dict, spec: StyleSpec) -> dict:
     return out
 
 
+def _load_once(spec: StyleSpec) -> None:
+    """Load the catalogue, then move it (and everything else alive now) out of the cyclic
+    garbage collector's generations: it lives as long as the process, and re-scanning its
+    ~100k objects on every full collection cost ~10% of scoring time. Once per process."""
+    global _FROZEN
+    cached_catalogue(str(spec.catalogue_path), spec.titles.fuzzy_threshold, spec.titles.exact_below_chars)
+    if not _FROZEN:
+        gc.freeze()
+        _FROZEN = True
+
+
+_FROZEN = False
+
+
 def _init_worker(spec_path: str) -> None:
     global _SPEC
     _SPEC = load_spec(spec_path)
+    _load_once(_SPEC)
 
 
 def _score_chunk(rows: list[dict]) -> list[dict]:
@@ -46,6 +63,7 @@ def _score_chunk(rows: list[dict]) -> list[dict]:
 def score_rows(rows: list[dict], spec: StyleSpec, workers: int = 1, progress=None) -> list[dict]:
     """Score rows in order; ``workers`` > 1 spreads chunks over processes."""
     if workers <= 1 or len(rows) < 64:
+        _load_once(spec)
         out = []
         for r in rows:
             out.append(score_row(r, spec))

@@ -65,3 +65,20 @@ def test_malformed_catalogue_names_line_and_field(tmp_path):
     bad.write_text("title,year,genres,director,aliases,source\nHeat,199x,,,,\n", encoding="utf-8")
     with pytest.raises(CatalogueError, match=r"c.csv:2: field 'year'"):
         load_catalogue(bad)
+
+
+WORD_TEXTS = [
+    # (text, comment): _normalised_words must equal normalise() of each word
+    ("Heat and The Town", "plain ASCII words are only lower-cased"),
+    ("Schindler's List, Dr. Strangelove", "near miss: apostrophes and dots go through normalise"),
+    ("Léon: The Professional", "accents: the whole text goes through normalise"),
+    ("Straße Æon Ø", "near miss: letters that normalise to nothing"),
+    ("", "empty text"),
+]
+
+
+@pytest.mark.parametrize("text,comment", WORD_TEXTS, ids=[c[1] for c in WORD_TEXTS])
+def test_normalised_words_match_normalise(text, comment):
+    from checks.catalogue import _WORD, _normalised_words, normalise
+
+    assert _normalised_words(text) == [normalise(w) for w in _WORD.findall(text)]

@@ -1,0 +1,97 @@
+"""One-pass phrase matching: the trie regex finds exactly what the plain alternation finds."""
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from checks.enthusiasm import _may_contain
+from checks.grounded import _director_names
+from checks.phrases import PhraseMatcher, trie_alternation, words_of
+
+PHRASES = ["gem", "must watch", "must-watch", "must", "you'll love", "thrill", "thrilling", "so good", "can't wait"]
+
+
+def plain(phrases, text):
+    """The reference: a longest-first alternation of the escaped phrases."""
+    parts = sorted((re.escape(p.lower()) for p in phrases if p), key=len, reverse=True)
+    return re.findall(r"(?<![\w])(" + "|".join(parts) + r")(?:s|es|ed|d|ing)?(?![\w])", text)
+
+
+CASES = [
+    # (text, expected, comment)
+    ("what a gem", ["gem"], "a one-word phrase"),
+    ("three gems here", ["gem"], "an inflection is allowed, the phrase is returned"),
+    ("a gemstone", [], "near miss: a longer word is not the phrase"),
+    ("agem", [], "near miss: no word boundary before"),
+    ("a must watch!", ["must watch"], "the longer phrase wins over its prefix 'must'"),
+    ("a must-watch", ["must-watch"], "hyphenated phrase"),
+    ("you must", ["must"], "the prefix alone still matches"),
+    ("thrilling and thrilled", ["thrilling", "thrill"], "longest first; 'thrilled' is 'thrill' inflected"),
+    ("i can't wait, so good", ["can't wait", "so good"], "apostrophes and several matches in order"),
+    ("so goody", [], "near miss: 'goody' is not 'good' + an inflection"),
+    ("", [], "empty text"),
+]
+
+
+@pytest.mark.parametrize("text,expected,comment", CASES, ids=[c[2] for c in CASES])
+def test_findall_table(text, expected, comment):
+    m = PhraseMatcher(tuple(PHRASES))
+    assert m.findall(text) == expected == plain(PHRASES, text)
+    assert m.findall(text, words_of(text)) == expected  # the word prefilter never changes the result
+
+
+def test_trie_alternation_is_a_regex_of_the_phrases():
+    rx = re.compile("(?:" + trie_alternation(["ab", "abc", "b-d"]) + ")$")
+    assert all(rx.match(p) for p in ["ab", "abc", "b-d"])
+    assert not rx.match("a") and not rx.match("b")  # near miss: a strict prefix is no phrase
+
+
+def test_phrases_not_starting_with_a_word_are_never_prefiltered():
+    m = PhraseMatcher(("...wow", "gem"))
+    assert m.triggers is None
+    assert m.findall("well ...wow", words_of("well ...wow")) == plain(["...wow"], "well ...wow")
+
+
+WORDS = st.sampled_from(PHRASES + ["s", "es", "ed", "ing", "x", "-", "'", " ", "  ", ".", "Gem", "mus", "wait"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(WORDS, max_size=20).map("".join))
+def test_same_matches_as_the_plain_alternation(text):
+    m = PhraseMatcher(tuple(PHRASES))
+    assert m.findall(text) == plain(PHRASES, text) == m.findall(text, words_of(text))
+
+
+MAY_CONTAIN = [
+    # (text, title, expected, comment): False only when re.I cannot find the title
+    ("Watch HEAT tonight", "Heat", True, "case-insensitive"),
+    ("Watch Thief tonight", "Heat", False, "absent"),
+    ("Watch \u212aill Bill", "Kill Bill", True, "near miss: the Kelvin sign matches 'k' under IGNORECASE"),
+    ("Léon", "Leon", False, "near miss: an accented letter is another letter for re.I too"),
+    ("Amélie is lovely", "Amélie", True, "a non-ASCII title is always searched"),
+]
+
+
+@pytest.mark.parametrize("text,title,expected,comment", MAY_CONTAIN, ids=[c[3] for c in MAY_CONTAIN])
+def test_may_contain(text, title, expected, comment):
+    found = re.search(re.escape(title), text, re.I) is not None
+    assert _may_contain(text, title) is expected
+    assert found <= _may_contain(text, title)  # never False where the regex finds it
+
+
+DIRECTORS = [
+    ("Directed by Michael Mann, it is tense.", [("Michael Mann", True)], "explicit claim"),
+    ("Mann's film is tense.", [("Mann", False)], "possessive"),
+    ("Mann’s masterpiece", [("Mann", False)], "curly apostrophe possessive"),
+    ("Michael Mann directs it.", [("Michael Mann", False)], "X directs"),
+    ("Helmed by Kathryn Bigelow", [("Kathryn Bigelow", True)], "helmed by"),
+    ("A tense heist film.", [], "near miss: no director cue at all"),
+    ("Directions unclear", [], "near miss: 'Direct' without a name after the cue"),
+]
+
+
+@pytest.mark.parametrize("sentence,expected,comment", DIRECTORS, ids=[c[2] for c in DIRECTORS])
+def test_director_names(sentence, expected, comment):
+    assert _director_names(sentence) == expected
