@@ -25,22 +25,39 @@ _STRONG_CUE = re.compile(
     r"just like|much like|like)\b", re.I)
 
 
+_CAPITALISED = re.compile(r"[A-Z][a-z0-9]{5,}")
+_ALNUM = re.compile(r"[A-Za-z0-9]+")
+_PLURAL_END = re.compile(r"(ies|es|s)$")
+
+
+@lru_cache(maxsize=1024)
+def _distinctive_words(title: str) -> frozenset[str]:
+    """The capitalised long words of a title of two words or more (none for one word)."""
+    if len(title.split()) < 2:
+        return frozenset()
+    return frozenset(w for w in _CAPITALISED.findall(title) if w.lower() not in STOPWORDS)
+
+
 def _references(sentence: str, a: Analysis) -> list[str]:
     """The stated tastes a sentence names."""
     t = a.taste
     found = []
     norm = normalise(sentence)
+    sentence_words = None
     for title in t.titles + [f.title for f in t.films] + [al for f in t.films for al in f.aliases]:
         if partial_in(title, sentence):
             found.append(title)
             continue
         # A distinctive word of a longer title, capitalised: "Shawshank's theme".
-        words = [w for w in re.findall(r"[A-Z][a-z0-9]{5,}", title) if w.lower() not in STOPWORDS]
-        if len(title.split()) >= 2 and words and set(words) & set(re.findall(r"[A-Za-z0-9]+", sentence)):
-            found.append(title)
+        words = _distinctive_words(title)
+        if words:
+            if sentence_words is None:
+                sentence_words = set(_ALNUM.findall(sentence))
+            if not words.isdisjoint(sentence_words):
+                found.append(title)
     for term in t.terms:
         stem = normalise(term)
-        stem = re.sub(r"(ies|es|s)$", "", stem) if len(stem) > 4 else stem
+        stem = _PLURAL_END.sub("", stem) if len(stem) > 4 else stem
         if stem and f" {stem}" in f" {norm}":
             found.append(term)
     for surname in t.directors:

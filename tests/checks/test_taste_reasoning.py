@@ -45,3 +45,19 @@ def test_metadata_liked_tastes_are_ground_truth(spec):
     response = "Since you crave slow-burn dread, the creeping isolation of this one is ideal!" + PICK
     result = get_check("taste_reasoning").run("Something for tonight?", response, spec, meta)
     assert result.passed is True, result.evidence
+
+
+DISTINCTIVE = [
+    # (title, expected words, comment)
+    ("The Shawshank Redemption", {"Shawshank", "Redemption"}, "capitalised words of six letters or more"),
+    ("Shawshank", set(), "near miss: a one-word title has no distinctive word (the title itself is matched)"),
+    ("The Big Lebowski", {"Lebowski"}, "near miss: 'Big' is too short"),
+    ("Something Wild", set(), "near miss: a stop word is not distinctive"),
+]
+
+
+@pytest.mark.parametrize("title,expected,comment", DISTINCTIVE, ids=[c[2] for c in DISTINCTIVE])
+def test_distinctive_words(title, expected, comment):
+    from checks.taste_reasoning import _distinctive_words
+
+    assert _distinctive_words(title) == expected
