@@ -49,6 +49,8 @@ class TrainConfig:
     max_eval_examples: int = _f(0, "Use only the first N eval examples for eval loss (0: all).")
     group_by_length: bool = _f(True, "Batch examples of similar length together (less padding).")
     padding_free: bool = _f(False, "Concatenate a batch into one sequence with position ids (no padding at all).")
+    label_only_lm_head: bool = _f(True, "peft backend: compute the LM head (49k-token vocabulary) and the loss only at "
+                                        "positions that carry a label; same loss value, less work than TRL's CPU path.")
     # Bookkeeping.
     logging_steps: int = _f(5, "Log the training loss every N steps.")
     eval_steps: int = _f(50, "Compute eval loss every N steps (0: only at the end).")
@@ -56,7 +58,8 @@ class TrainConfig:
     # GPU / Unsloth only.
     load_in_4bit: bool = _f(False, "Unsloth: load the base model in 4 bits (QLoRA).")
     dtype: str = _f("float32", "Compute dtype: float32 on CPU; bfloat16 or float16 on GPU.")
-    gradient_checkpointing: bool = _f(False, "Trade compute for memory (Unsloth uses its own 'unsloth' mode).")
+    gradient_checkpointing: bool = _f(False, "Trade compute for memory: recompute activations in the backward (TRL's "
+                                             "default; off here, ~1.25x faster on CPU). Unsloth uses its 'unsloth' mode.")
 
     @classmethod
     def fields_help(cls) -> list[tuple[str, object, str]]:
