@@ -33,6 +33,33 @@ def typical_rows(n: int) -> list[dict]:
     return rows
 
 
+def stage_times(rows: list[dict], spec) -> dict[str, float]:
+    """Milliseconds per response: the markdown parse, the shared analysis (without the
+    parse) and each check, one response at a time (as ``score_rows`` does)."""
+    from checks import get_check
+    from checks.analysis import analyse
+    from checks.markdown import parse
+    from checks.runner import check_ids
+
+    checks = [(cid, get_check(cid)) for cid in check_ids(spec)]
+    totals = {"parse": 0.0, "analysis": 0.0, **{cid: 0.0 for cid, _ in checks}}
+    clock = time.perf_counter
+    for r in rows:
+        prompt, response = r["prompt"], r["response"] + " "  # not yet parsed or analysed
+        t0 = clock()
+        parse.__wrapped__(response)
+        t1 = clock()
+        analyse(prompt, response, spec, r)  # parses again (uncached): subtract one parse
+        t2 = clock()
+        totals["parse"] += t1 - t0
+        totals["analysis"] += (t2 - t1) - (t1 - t0)
+        for cid, check in checks:
+            t0 = clock()
+            check.run(prompt, response, spec, r)
+            totals[cid] += clock() - t0
+    return {k: round(v / len(rows) * 1000, 4) for k, v in totals.items()}
+
+
 def main() -> int:
     n = int(os.environ.get("BENCH_N", "4000"))
     spec = load_spec()
@@ -49,9 +76,12 @@ def main() -> int:
     for r in results:
         print(f"{r['workers']:>8} {r['responses']:>10} {r['seconds']:>8} {r['per_second']:>9} "
               f"{r['per_second_per_worker']:>14}")
+    stages = stage_times(rows[: min(n, 2000)], spec)
+    print("ms per response: " + ", ".join(f"{k} {v:.3f}" for k, v in stages.items())
+          + f"; sum {sum(stages.values()):.3f}")
     out = ROOT / "runs" / "bench" / "score.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"cores": os.cpu_count(), "results": results}, indent=2))
+    out.write_text(json.dumps({"cores": os.cpu_count(), "results": results, "stages_ms": stages}, indent=2))
     return 0
 
 
