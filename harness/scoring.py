@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gc
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from checks import OVERALL, load_spec, score_pair
-from checks.catalogue import cached_catalogue
 from checks.runner import check_ids
 from checks.spec import StyleSpec
 
@@ -35,40 +35,42 @@ def score_row(row: dict, spec: StyleSpec) -> dict:
     return out
 
 
-def _load_once(spec: StyleSpec) -> None:
-    """Load the catalogue, then move it (and everything else alive now) out of the cyclic
-    garbage collector's generations: it lives as long as the process, and re-scanning its
-    ~100k objects on every full collection cost ~10% of scoring time. Once per process."""
-    global _FROZEN
-    cached_catalogue(str(spec.catalogue_path), spec.titles.fuzzy_threshold, spec.titles.exact_below_chars)
-    if not _FROZEN:
-        gc.freeze()
-        _FROZEN = True
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector while a batch is scored.
 
-
-_FROZEN = False
+    Scoring creates no reference cycles (2,000 typical answers leave 0 unreachable
+    objects), so reference counting frees everything; the collector's passes over the
+    young objects and over the long-lived catalogue cost ~20% of scoring time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _init_worker(spec_path: str) -> None:
     global _SPEC
     _SPEC = load_spec(spec_path)
-    _load_once(_SPEC)
 
 
 def _score_chunk(rows: list[dict]) -> list[dict]:
     assert _SPEC is not None
-    return [score_row(r, _SPEC) for r in rows]
+    with _gc_paused():
+        return [score_row(r, _SPEC) for r in rows]
 
 
 def score_rows(rows: list[dict], spec: StyleSpec, workers: int = 1, progress=None) -> list[dict]:
     """Score rows in order; ``workers`` > 1 spreads chunks over processes."""
     if workers <= 1 or len(rows) < 64:
-        _load_once(spec)
         out = []
-        for r in rows:
-            out.append(score_row(r, spec))
-            if progress:
-                progress(1)
+        with _gc_paused():
+            for r in rows:
+                out.append(score_row(r, spec))
+                if progress:
+                    progress(1)
         return out
     size = max(16, len(rows) // (workers * 8))
     chunks = [rows[i : i + size] for i in range(0, len(rows), size)]
