@@ -25,6 +25,7 @@ import json
 import math
 import os
 import re
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -438,7 +439,7 @@ class HTTPJudge:
         self.retry_wait = retry_wait
         self.api_key = api_key or os.environ.get("MOVIESTYLE_API_KEY") or os.environ.get("OPENAI_API_KEY") or ""
         self.calls = 0  # HTTP requests sent
-        self._lock = __import__("threading").Lock()
+        self._lock = threading.Lock()
 
     @property
     def slug(self) -> str:
@@ -580,14 +581,12 @@ def _slug(name: str) -> str:
 def make_judge(spec: str | None = None, model_name: str | None = None, rationale_tokens: int = 16,
                timeout: float = 60.0, concurrency: int = 4, log=print):
     """``--judge``: an http(s) URL (OpenAI-compatible server) or a model name/path (local)."""
-    from checks.errors import MovieStyleError as _MSE
-
     spec = spec or DEFAULT_JUDGE
     if spec.startswith(("http://", "https://")):
         return HTTPJudge(spec, model_name, timeout=timeout, concurrency=concurrency)
     try:
         return LocalJudge(spec, rationale_tokens=rationale_tokens, log=log)
-    except _MSE as exc:
+    except MovieStyleError as exc:
         raise JudgeError(f"--judge {spec}: {exc}") from None
 
 
@@ -834,7 +833,7 @@ def find_calibration(slug: str, identity: dict, versions: dict) -> dict:
     path = calibration_path(slug)
     if not path.exists():
         return {"status": "missing", "path": f"golden/judge_calibration/{slug}.json",
-                "note": f"no calibration for this judge: run `moviestyle judge calibrate --judge ...`; until then its "
+                "note": "no calibration for this judge: run `moviestyle judge calibrate --judge ...`; until then its "
                         "scores carry no stated reliability"}
     try:
         cal = json.loads(path.read_text(encoding="utf-8"))

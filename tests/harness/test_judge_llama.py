@@ -48,20 +48,27 @@ def test_scores_from_logprobs_of_a_real_server(llama_server, short_rubric):
     judge.check_ready()
     assert judge.model_name == "smollm2"
     out = []
-    judge.score([PointTask(PROMPT, a, short_rubric) for a in (TUNED, BASE)], lambda t, r: out.append(r))
-    for r in out:
-        assert r["status"] == "scored", r["raw"]
+    answers = (TUNED, BASE, "Watch **Ronin** (1998)! It's a blast!", "No idea, sorry.")
+    judge.score([PointTask(PROMPT, a, short_rubric) for a in answers], lambda t, r: out.append(r))
+    scored = [r for r in out if r["status"] == "scored"]
+    # the 135M model often rambles instead of answering in JSON (measured: 1 of these 4 greedy
+    # replies parses); the others must be unscored (checked below), the parsed one scored from logprobs
+    assert len(scored) >= 1, [r["raw"] for r in out]
+    for r in scored:
         # llama.cpp returned logprobs: the score is the expectation over the score tokens at the
         # score's position, not the sampled digit
         assert r["method"] == "logprobs"
         assert sum(r["probs"].values()) == pytest.approx(1.0)
         assert r["score"] == pytest.approx(sum(int(k) * p for k, p in r["probs"].items()))
         assert 1 <= r["score"] <= 5
-        # the sampled digit in the real reply is one the probabilities give weight to
+        # the digit the model wrote is one the probabilities give weight to
         parsed = parse_json_reply(r["raw"].split("\n---\n")[-1], "score", SCORES)
         if parsed:
             assert r["probs"][parsed[0]] > 0
             assert re.search(r'"score"\s*:\s*"?' + parsed[0], r["raw"])
+    for r in out:
+        if r["status"] != "scored":
+            assert r["attempts"] == 2 and r["score"] is None and r["raw"]
 
 
 def test_golden_rubric_replies_are_scored_or_unscored_never_guessed(llama_server):
