@@ -327,6 +327,21 @@ def evaluate(summary: dict, baseline: dict, cfg: GateConfig, drift: list[dict], 
             "drift_blocking": bool(blocking_drift), "notes": notes, "thresholds": asdict(cfg)}
 
 
+def judge_unscored_gate(gate: dict, run_dir: Path, cfg: GateConfig) -> None:
+    """A judged run also fails when more of its judgements are unscored than ``max_unscored``."""
+    p = Path(run_dir) / "judge_summary.json"
+    if not p.exists():
+        return
+    js = json.loads(p.read_text(encoding="utf-8"))
+    rate = (js.get("unscored") or {}).get("rate")
+    gate["judge_unscored_rate"] = rate
+    if rate is not None and rate > cfg.max_unscored:
+        gate["failures"].append({"id": "judge", "worst": [], "reasons": [
+            f"{100 * rate:.0f}% of the judge's judgements are unscored (at most {100 * cfg.max_unscored:.0f}% "
+            f"allowed); the raw replies are in {run_dir}/judge_raw/"]})
+        gate["passed"] = False
+
+
 def _worst_prompts(scores: list[dict]) -> dict[str, list[dict]]:
     """Per check id, the candidate's failing prompts where the baseline passed first, then the rest."""
     base = {(r["id"], r["sample"]): r for r in scores if r["system"] == "baseline"}
@@ -429,6 +444,7 @@ def run_gate(inputs: GateInputs, cfg: GateConfig | None = None, progress=None, l
     run_fp = fingerprint(summary["provenance"], judge_rubrics(out))
     drift = find_drift(baseline["fingerprint"], run_fp, subset_of_baseline=relation["subset"])
     gate = evaluate(summary, baseline, cfg, drift, scores, relation)
+    judge_unscored_gate(gate, out, cfg)
     ident = summary["provenance"].get("backend") or {}
     cand = (ident.get("adapters") or {}).get("tuned") or {}
     gate.update({

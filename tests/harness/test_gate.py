@@ -212,3 +212,17 @@ def test_rubric_versions_of_a_judged_run_enter_the_fingerprint(tmp_path, content
     assert rub == expected
     fp = fingerprint(PROV, rub)
     assert {k[len("rubric."):]: v for k, v in fp.items() if k.startswith("rubric.")} == expected
+
+
+@pytest.mark.parametrize("rate,passed", [(0.25, False), (0.10, True), (None, True)])  # 10%: exactly allowed
+def test_a_judged_run_fails_on_too_many_unscored_judgements(tmp_path, rate, passed):
+    from harness.gate import judge_unscored_gate
+
+    gate = _gate([True] * 10, [True] * 10, GateConfig(floors={}))
+    assert gate["passed"]
+    if rate is not None:
+        (tmp_path / "judge_summary.json").write_text(json.dumps({"unscored": {"rate": rate}}))
+    judge_unscored_gate(gate, tmp_path, GateConfig())
+    assert gate["passed"] is passed
+    if not passed:
+        assert "judge's judgements are unscored" in gate["failures"][-1]["reasons"][0]
