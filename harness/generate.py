@@ -133,7 +133,6 @@ class HFBackend:
     def load(self) -> None:
         if self.model is not None:
             return
-        import torch
         from peft import PeftModel
 
         model, tok = load_model(self.src, log=self.log)
@@ -149,7 +148,6 @@ class HFBackend:
         if tok.pad_token is None:
             tok.pad_token = tok.eos_token
         self.model, self.tok = model, tok
-        torch.set_grad_enabled(False)
 
     def identity(self) -> dict:
         from .models import load_tokenizer
@@ -163,6 +161,12 @@ class HFBackend:
 
     def generate(self, requests: list[Request], gen: GenConfig, on_answer) -> None:
         """Generate ``requests`` (grouped by variant), calling ``on_answer`` as each batch finishes."""
+        import torch
+
+        with torch.no_grad():  # local: autograd stays on for the rest of the process (e.g. training)
+            self._generate(requests, gen, on_answer)
+
+    def _generate(self, requests: list[Request], gen: GenConfig, on_answer) -> None:
         import torch
 
         self.load()

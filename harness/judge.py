@@ -239,13 +239,11 @@ class LocalJudge:
     def load(self) -> None:
         if self.model is not None:
             return
-        import torch
 
         from .models import load_model
 
         model, tok = load_model(self.src, log=self.log)
         model.eval()
-        torch.set_grad_enabled(False)
         if tok.pad_token_id is None:
             tok.pad_token = tok.eos_token
         self.model, self.tok = model, tok
@@ -279,6 +277,12 @@ class LocalJudge:
         return ids[:i], ids[i:]
 
     def _probe(self, prefix: list[int], suffixes: list[list[int]], labels: tuple[str, ...]) -> list[dict]:
+        import torch
+
+        with torch.no_grad():  # local to the judge: never switch autograd off for the whole process
+            return self._probe_no_grad(prefix, suffixes, labels)
+
+    def _probe_no_grad(self, prefix: list[int], suffixes: list[list[int]], labels: tuple[str, ...]) -> list[dict]:
         """One forward over the shared prefix, one batched forward over the suffixes; per
         suffix: label probabilities (over the whole vocabulary), then a greedy rationale."""
         import torch

@@ -150,3 +150,17 @@ def test_compare_with_the_local_judge_writes_and_reports_the_judge_section(tmp_p
     assert "judge" in res.stdout.lower() and "helpfulness" in res.stdout
     res = cli("report", str(out))  # the judge section comes back from the saved files
     assert res.returncode == 0 and "helpfulness" in res.stdout
+
+
+@pytest.mark.slow
+def test_generating_in_process_leaves_autograd_on(random_adapter):
+    """The hf backend runs inside pytest sessions (style_run) and beside training: it must not
+    switch autograd off for the whole process."""
+    import torch
+
+    from harness.generate import GenConfig, HFBackend, Request
+
+    backend = HFBackend("smollm2-135m", str(random_adapter), log=lambda m: None)
+    got = []
+    backend.generate([Request("p", "Any heist movies?", "tuned")], GenConfig(max_new_tokens=4), got.append)
+    assert got and torch.is_grad_enabled()

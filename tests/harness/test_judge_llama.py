@@ -8,6 +8,7 @@ import re
 import pytest
 
 from harness.cache import DiskCache
+from judge_runs import write_run
 from harness.judge import RUBRIC_DIR, SCORES, HTTPJudge, PointTask, judge_run, load_rubrics, parse_json_reply
 
 pytestmark = pytest.mark.slow
@@ -87,11 +88,7 @@ def test_golden_rubric_replies_are_scored_or_unscored_never_guessed(llama_server
 
 
 def test_pairwise_both_orders_and_cache_against_a_real_server(llama_server, tmp_path):
-    run = tmp_path / "run"
-    run.mkdir()
-    rows = [{"prompt_id": "p1", "system": s, "sample": 0, "prompt": PROMPT, "response": r, "error": ""}
-            for s, r in (("base", BASE), ("tuned", TUNED))]
-    (run / "generations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run = write_run(tmp_path, PROMPT, BASE, TUNED)
     cache = DiskCache("judge", root=tmp_path / "cache")
     judge = HTTPJudge(llama_server, timeout=60, concurrency=2, max_tokens=48)
     s1 = judge_run(run, judge, criteria=["enthusiasm"], cache=cache, log=lambda m: None)

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from harness.cache import DiskCache
+from judge_runs import write_run
 from harness.chat import render_prompt
 from harness.judge import SCORES, LocalJudge, PairTask, PointTask, _fill, judge_run, load_rubrics
 
@@ -76,13 +77,10 @@ def test_pairwise_probabilities_in_both_orders(judge):
 
 
 def test_judged_run_folder_and_the_cache_second_run_makes_zero_calls(judge, tmp_path):
-    run = tmp_path / "run"
-    run.mkdir()
-    rows = [{"prompt_id": "p1", "system": s, "sample": 0, "prompt": PROMPT, "response": r, "error": ""}
-            for s, r in (("base", BASE), ("tuned", TUNED))]
-    (run / "generations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run = write_run(tmp_path, PROMPT, BASE, TUNED)
     cache = DiskCache("judge", root=tmp_path / "cache")
     s1 = judge_run(run, judge, criteria=["enthusiasm", "taste_reasoning"], cache=cache, log=lambda m: None)
+    assert torch.is_grad_enabled()  # the judge switches autograd off only around its own forwards
     assert s1["timing"]["judge_calls"] == 2 + 2  # one per answer (criteria batched), one per pair order
     assert s1["timing"]["cached"] == 0 and s1["unscored"]["rate"] == 0
     first = (run / "judge.jsonl").read_text()
