@@ -57,6 +57,10 @@ def _print(summary: dict, out: Path | None, as_json: bool) -> None:
         console.print(detail(summary, pair))
     for r in judge_renderables(out) if out else []:
         console.print(r)
+    if out and (out / "gate.json").exists():  # a gate's run folder: its verdict too
+        from reports.gate import gate_table
+
+        console.print(gate_table(json.loads((out / "gate.json").read_text(encoding="utf-8"))))
     if out:
         console.print(f"run folder: {out}/ (generations.jsonl, scores.jsonl, summary.json"
                       f"{', report.html' if (out / 'report.html').exists() else ''})")

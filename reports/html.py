@@ -29,6 +29,10 @@ def _read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def _read_json(path: Path) -> dict | None:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
 def render_answer(markdown: str, checks: dict) -> Markup:
     """Markdown -> safe HTML, with the evidence highlighted: bold titles found (known or
     unknown to the catalogue) and titles recommended without bold."""
@@ -146,7 +150,7 @@ def render_report(run_dir: str | Path, out: str | Path | None = None, title: str
     html = env.get_template("report.html.j2").render(
         title=title, summary=summary, systems=systems, cards=cards, crit_ids=crit_ids,
         supporting=summary["supporting_ids"], chart=_chart(summary, systems), script=Markup(script),
-        script_hash=script_hash, judge=judge, provenance_json=json.dumps(summary["provenance"], indent=2, default=str))
+        script_hash=script_hash, judge=judge, gate=_read_json(run / "gate.json"), provenance_json=json.dumps(summary["provenance"], indent=2, default=str))
     target = Path(out) if out else run / "report.html"
     tmp = target.with_suffix(".tmp")
     tmp.write_text(html, encoding="utf-8")

@@ -62,7 +62,10 @@ def test_gate_generates_the_reference_adapter_from_the_cache_and_passes(small_ga
     summary = json.loads((tmp_path / "g" / "summary.json").read_text())
     assert summary["timing"]["cache"] == {"cached": 6, "generated": 0, "errors": 0}
     assert summary["provenance"]["systems"] == ["baseline", "tuned"]
-    assert (tmp_path / "g" / "report.html").exists()
+    html = (tmp_path / "g" / "report.html").read_text()
+    assert "Gate verdict: PASS" in html and "<h2>baseline vs tuned</h2>" in html
+    res = cli("report", tmp_path / "g")  # re-rendered from the saved files, verdict included
+    assert res.returncode == 0 and "moviestyle gate: PASS" in res.stdout
 
 
 @pytest.mark.slow
@@ -79,6 +82,8 @@ def test_broken_candidate_fails_and_names_the_regressed_criteria(small_gate_run,
     assert overall["worst"] and overall["worst"][0]["baseline_passed"]
     md = (tmp_path / "g" / "gate.md").read_text()
     assert md.startswith("## ❌") and "**overall**" in md and "3 of the baseline's 6 prompts" in md
+    html = (tmp_path / "g" / "report.html").read_text()
+    assert "Gate verdict: FAIL" in html and "is below its floor 80%" in html
 
 
 @pytest.mark.slow
