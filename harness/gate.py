@@ -29,6 +29,8 @@ from pathlib import Path
 from checks import OVERALL, load_spec
 from checks.errors import InputError, MovieStyleError
 
+from reports.gate import ci_text, pct
+
 from .jsonl import write_json_atomic
 
 BASELINE_FORMAT = 1
@@ -262,14 +264,6 @@ def baseline_answers(baseline: dict, prompts: list[dict]) -> tuple[dict, dict]:
 
 
 # -- the verdict ----------------------------------------------------------------------------
-def _pct(x) -> str:
-    return "—" if x is None else f"{100 * x:.0f}%"
-
-
-def _ci(ci) -> str:
-    return "" if not ci or ci[0] is None else f"[{100 * ci[0]:.0f}, {100 * ci[1]:.0f}]"
-
-
 def evaluate(summary: dict, baseline: dict, cfg: GateConfig, drift: list[dict], scores: list[dict],
              relation: dict | None = None) -> dict:
     """The gate's verdict from a scored run holding systems "baseline" and "tuned"."""
@@ -288,7 +282,7 @@ def evaluate(summary: dict, baseline: dict, cfg: GateConfig, drift: list[dict], 
             if floor is not None:
                 reasons.append("no scored candidate answers")
         elif floor is not None and cand["pass_rate"] < floor:
-            reasons.append(f"pass rate {_pct(cand['pass_rate'])} {_ci(cand['ci'])} is below its floor {_pct(floor)}")
+            reasons.append(f"pass rate {pct(cand['pass_rate'])}{ci_text(cand['ci'])} is below its floor {pct(floor)}")
         lo, hi = paired["ci"]
         if lo is not None and lo < -cfg.margin:
             if hi is not None and hi < 0:

@@ -13,19 +13,13 @@ from pathlib import Path
 
 from checks import OVERALL
 
+from reports.gate import ci_text, pct
+
 from .gate import PAIR
 
 
 class StyleAssertionError(AssertionError):
     """A style gate failed; the message carries the figures and the worst prompts."""
-
-
-def _pct(x) -> str:
-    return "—" if x is None else f"{100 * x:.0f}%"
-
-
-def _ci(ci) -> str:
-    return "" if not ci or ci[0] is None else f" [{100 * ci[0]:.0f}, {100 * ci[1]:.0f}]"
 
 
 class StyleRun:
@@ -87,8 +81,8 @@ class StyleRun:
         r = self.rate(check)
         if r["pass_rate"] is None or r["pass_rate"] < at_least:
             raise StyleAssertionError(
-                f"{check}: pass rate {_pct(r['pass_rate'])}{_ci(r['ci'])} over {r['n']} prompts is below "
-                f"{_pct(at_least)} ({r.get('unscored', 0)} unscored). Worst prompts: "
+                f"{check}: pass rate {pct(r['pass_rate'])}{ci_text(r['ci'])} over {r['n']} prompts is below "
+                f"{pct(at_least)} ({r.get('unscored', 0)} unscored). Worst prompts: "
                 f"{', '.join(self.worst(check)) or 'none'}. Report: {self.path / 'report.html'}")
 
     def assert_prompt_passes(self, prompt_id: str, check: str = OVERALL) -> None:
@@ -117,8 +111,8 @@ class StyleRun:
         if lo is not None and lo < -margin:
             cand, base = st["systems"][self.candidate], st["systems"]["baseline"]
             raise StyleAssertionError(
-                f"{check}: candidate {_pct(cand['pass_rate'])}{_ci(cand['ci'])} vs baseline "
-                f"{_pct(base['pass_rate'])}{_ci(base['ci'])}: {100 * p['difference']:+.0f} pts "
+                f"{check}: candidate {pct(cand['pass_rate'])}{ci_text(cand['ci'])} vs baseline "
+                f"{pct(base['pass_rate'])}{ci_text(base['ci'])}: {100 * p['difference']:+.0f} pts "
                 f"[{100 * lo:+.0f}, {100 * hi:+.0f}], lower bound below the −{100 * margin:.0f}-point margin "
                 f"({'a significant regression' if hi is not None and hi < 0 else 'not shown non-inferior'}). "
                 f"Regressed prompts (baseline pass → candidate fail): {', '.join(p['regressed'][:8]) or 'none'}. "

@@ -7,11 +7,11 @@ from rich.table import Table
 from rich.text import Text
 
 
-def _pct(x) -> str:
+def pct(x) -> str:
     return "—" if x is None else f"{100 * x:.0f}%"
 
 
-def _ci(ci) -> str:
+def ci_text(ci) -> str:
     return "" if not ci or ci[0] is None else f" [{100 * ci[0]:.0f}, {100 * ci[1]:.0f}]"
 
 
@@ -29,7 +29,7 @@ def _per_sample(row: dict, k: int) -> str:
     only sometimes shows as a gap between the two)."""
     if k <= 1 or row["candidate"].get("sample_pass_rate") is None:
         return ""
-    return f" ({_pct(row['candidate']['sample_pass_rate'])})"
+    return f" ({pct(row['candidate']['sample_pass_rate'])})"
 
 
 def headline(gate: dict) -> str:
@@ -51,9 +51,9 @@ def gate_table(gate: dict) -> Group:
         name = f"[bold]{r['id']}[/bold]" if r["kind"] == "overall" else (
             r["id"] if r["kind"] == "criterion" else f"[dim]{r['id']}[/dim]")
         verdict = Text("pass", style="green") if r["status"] == "pass" else Text("FAIL", style="bold red")
-        t.add_row(name, _pct(r["floor"]) if r["floor"] is not None else "—",
-                  _pct(r["candidate"]["pass_rate"]) + _ci(r["candidate"]["ci"]) + _per_sample(r, k),
-                  _pct(r["baseline"]["pass_rate"]), _diff(r["difference"], r["difference_ci"]), verdict)
+        t.add_row(name, pct(r["floor"]) if r["floor"] is not None else "—",
+                  pct(r["candidate"]["pass_rate"]) + ci_text(r["candidate"]["ci"]) + _per_sample(r, k),
+                  pct(r["baseline"]["pass_rate"]), _diff(r["difference"], r["difference_ci"]), verdict)
     parts: list = [t]
     for d in gate["drift"]:
         style = "red" if gate["drift_blocking"] else "yellow"
@@ -93,9 +93,9 @@ def gate_markdown(gate: dict) -> str:
               "|---|---:|---:|---:|---:|---|"]
     for r in gate["criteria"]:
         name = f"**{r['id']}**" if r["kind"] == "overall" else r["id"]
-        lines.append(f"| {name} | {_pct(r['floor']) if r['floor'] is not None else '—'} | "
-                     f"{_pct(r['candidate']['pass_rate'])}{_ci(r['candidate']['ci'])}{_per_sample(r, k)} | "
-                     f"{_pct(r['baseline']['pass_rate'])} | {_diff(r['difference'], r['difference_ci'])} | "
+        lines.append(f"| {name} | {pct(r['floor']) if r['floor'] is not None else '—'} | "
+                     f"{pct(r['candidate']['pass_rate'])}{ci_text(r['candidate']['ci'])}{_per_sample(r, k)} | "
+                     f"{pct(r['baseline']['pass_rate'])} | {_diff(r['difference'], r['difference_ci'])} | "
                      f"{'pass' if r['status'] == 'pass' else '**fail**'} |")
     if gate["drift"]:
         lines += ["", "**Drift from the baseline**" + ("" if gate["drift_blocking"] else " (allowed)") + ":", ""]
