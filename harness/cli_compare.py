@@ -125,13 +125,12 @@ def cmd_compare(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from checks.errors import InputError
     from reports.html import render_report
 
+    from .jsonl import read_summary
+
     run = Path(args.run)
-    if not (run / "summary.json").exists():
-        raise InputError(run, None, None, "no summary.json here; pass a folder written by `moviestyle compare`")
-    summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+    summary = read_summary(run)
     render_report(run)
     _print(summary, run, args.json)
     return 0

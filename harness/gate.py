@@ -31,7 +31,7 @@ from checks.errors import InputError, MovieStyleError
 
 from reports.gate import ci_text, pct
 
-from .jsonl import write_json_atomic
+from .jsonl import read_rows, read_summary, write_json_atomic
 
 BASELINE_FORMAT = 1
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,7 +151,7 @@ def record_baseline(run_dir: str | Path, name: str, out: str | Path | None = Non
     from .compare import prompt_sha256
 
     run = Path(run_dir)
-    summary = _read_summary(run)
+    summary = read_summary(run)
     prov = summary.get("provenance") or {}
     if system not in prov.get("systems", []):
         raise GateError(f"{run}: the run has no system {system!r} (it has {', '.join(prov.get('systems', []))}); "
@@ -161,8 +161,8 @@ def record_baseline(run_dir: str | Path, name: str, out: str | Path | None = Non
                         f"rerun `moviestyle compare` into it (answers come from the cache)")
     cfg = config or GateConfig()
     cfg.validate()
-    scores = _read_rows(run / "scores.jsonl")
-    gens = {(g["prompt_id"], g["system"], g["sample"]): g for g in _read_rows(run / "generations.jsonl")}
+    scores = read_rows(run / "scores.jsonl")
+    gens = {(g["prompt_id"], g["system"], g["sample"]): g for g in read_rows(run / "generations.jsonl")}
     answers = []
     for row in scores:
         if row["system"] != system:
@@ -372,19 +372,6 @@ def _rescored_changes(baseline: dict, scores: list[dict]) -> int:
 
 
 # -- running a gate -------------------------------------------------------------------------
-def _read_summary(run: Path) -> dict:
-    p = run / "summary.json"
-    if not p.exists():
-        raise InputError(run, None, None, "no summary.json here; pass a folder written by `moviestyle compare`")
-    return json.loads(p.read_text(encoding="utf-8"))
-
-
-def _read_rows(path: Path) -> list[dict]:
-    if not path.exists():
-        raise InputError(path, None, None, "missing; the run folder is incomplete (rerun `moviestyle compare`)")
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 @dataclass
 class GateInputs:
     """Where the candidate's answers come from."""
@@ -434,7 +421,7 @@ def run_gate(inputs: GateInputs, cfg: GateConfig | None = None, progress=None, l
                               progress=progress, log=log, preset=preset,
                               meta={"prompts": {"path": str(prompts_path)}, "adapter": inputs.adapter,
                                     "base": base, "baseline": baseline["name"]})
-        scores = _read_rows(out / "scores.jsonl")
+        scores = read_rows(out / "scores.jsonl")
     run_fp = fingerprint(summary["provenance"], judge_rubrics(out))
     drift = find_drift(baseline["fingerprint"], run_fp, subset_of_baseline=relation["subset"])
     gate = evaluate(summary, baseline, cfg, drift, scores, relation)
@@ -471,7 +458,7 @@ def _reuse_run(run: Path, baseline: dict, out: Path, inputs: GateInputs) -> tupl
     from .compare import finish_run
     from .generate import GenConfig
 
-    src = _read_summary(run)
+    src = read_summary(run)
     prov = src["provenance"]
     if "tuned" not in prov.get("systems", []):
         raise GateError(f"{run}: the run has no tuned answers to gate")
@@ -483,8 +470,8 @@ def _reuse_run(run: Path, baseline: dict, out: Path, inputs: GateInputs) -> tupl
         if cand.get("sha256") and cand["sha256"] != want:
             raise GateError(f"{run} holds answers of adapter {cand['sha256'][:12]}, not of --adapter "
                             f"{inputs.adapter} ({want[:12]}); drop --run or pass the matching adapter")
-    gens = _read_rows(run / "generations.jsonl")
-    scored = _read_rows(run / "scores.jsonl")
+    gens = read_rows(run / "generations.jsonl")
+    scored = read_rows(run / "scores.jsonl")
     prompts_by_id = {}
     for r in scored:
         prompts_by_id.setdefault(r["id"], {"id": r["id"], "prompt": r["prompt"],
@@ -499,15 +486,13 @@ def _reuse_run(run: Path, baseline: dict, out: Path, inputs: GateInputs) -> tupl
     gen = GenConfig(**{f.name: prov["generation"][f.name] for f in fields(GenConfig) if f.name in prov["generation"]})
     out.mkdir(parents=True, exist_ok=True)
     meta = {k: prov.get(k) for k in ("adapter", "base")}
-    meta["prompts"] = {k: v for k, v in (prov.get("prompts") or {}).items() if k not in ("n", "sha256")}
+    # the reused run's prompt fingerprint (it overrides the one computed from the rescored rows):
+    # the gate's fingerprint must describe the reused answers, not this re-scoring
+    meta["prompts"] = {k: v for k, v in (prov.get("prompts") or {}).items() if k != "n" and v}
     meta["reused_run"] = str(run)
     summary = finish_run(out, prompts, answers, ["baseline", "tuned"], load_spec(inputs.spec), prov.get("backend") or {},
                          gen, {"cached": len(answers), "generated": 0, "errors": 0}, 0.0, meta)
-    # the gate's fingerprint must describe the reused answers, not this re-scoring
-    summary["provenance"]["prompts"]["sha256"] = (prov.get("prompts") or {}).get("sha256") or \
-        summary["provenance"]["prompts"]["sha256"]
-    write_json_atomic(out / "summary.json", summary)
     if (run / "judge_summary.json").exists() and run.resolve() != out.resolve():
         (out / "judge_summary.json").write_text((run / "judge_summary.json").read_text(encoding="utf-8"),
                                                 encoding="utf-8")
-    return summary, _read_rows(out / "scores.jsonl"), relation
+    return summary, read_rows(out / "scores.jsonl"), relation

@@ -99,3 +99,19 @@ def write_json_atomic(path: str | Path, obj) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def read_summary(run: str | Path) -> dict:
+    """A finished run folder's summary.json, or an error that says which folder to pass."""
+    p = Path(run) / "summary.json"
+    if not p.exists():
+        raise InputError(run, None, None, "no summary.json here; pass a folder written by `moviestyle compare`")
+    return json.loads(p.read_text(encoding="utf-8"))
+
+
+def read_rows(path: str | Path) -> list[dict]:
+    """One of a run folder's JSONL files (moviestyle wrote them: no per-field checks)."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(p, None, None, "missing; the run folder is incomplete (rerun `moviestyle compare`)")
+    return [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -622,28 +622,24 @@ def run_tasks(judge, point: list[PointTask], pairs: list[PairTask], cache: DiskC
     ident = judge.identity()
     stats = JudgeStats(calls_before=judge.calls)
     t0 = time.perf_counter()
-    done_p, done_q = [], []
-    todo_p, todo_q = [], []
     keys = {}
-    for t in point:
-        k = key_of({"judge": ident, "rubric": t.rubric.key(), "prompt": t.prompt, "response": t.response})
-        keys[id(t)] = k
-        hit = cache.get(k)
-        if hit is not None:
-            stats.cached += 1
-            done_p.append((t, {**hit, "cached": True}))
-        else:
-            todo_p.append(t)
-    for t in pairs:
-        k = key_of({"judge": ident, "rubric": t.rubric.key(), "prompt": t.prompt, "first": t.first,
-                    "second": t.second})
-        keys[id(t)] = k
-        hit = cache.get(k)
-        if hit is not None:
-            stats.cached += 1
-            done_q.append((t, {**hit, "cached": True}))
-        else:
-            todo_q.append(t)
+
+    def lookup(tasks, inputs) -> tuple[list, list]:
+        """(cache hits as (task, result), tasks to judge); ``inputs(t)`` is what the key holds."""
+        done, todo = [], []
+        for t in tasks:
+            k = key_of({"judge": ident, "rubric": t.rubric.key(), "prompt": t.prompt, **inputs(t)})
+            keys[id(t)] = k
+            hit = cache.get(k)
+            if hit is not None:
+                stats.cached += 1
+                done.append((t, {**hit, "cached": True}))
+            else:
+                todo.append(t)
+        return done, todo
+
+    done_p, todo_p = lookup(point, lambda t: {"response": t.response})
+    done_q, todo_q = lookup(pairs, lambda t: {"first": t.first, "second": t.second})
     if progress and stats.cached:
         progress(stats.cached)
 

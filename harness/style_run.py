@@ -15,6 +15,7 @@ from checks import OVERALL
 
 from reports.gate import ci_text, pct
 
+from .jsonl import read_rows, read_summary
 from .gate import PAIR
 
 
@@ -29,12 +30,8 @@ class StyleRun:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        p = self.path / "summary.json"
-        if not p.exists():
-            raise FileNotFoundError(f"{self.path}: no summary.json (not a moviestyle run folder)")
-        self.summary = json.loads(p.read_text(encoding="utf-8"))
-        self.scores = [json.loads(line) for line in (self.path / "scores.jsonl").read_text(encoding="utf-8")
-                       .splitlines() if line.strip()]
+        self.summary = read_summary(self.path)
+        self.scores = read_rows(self.path / "scores.jsonl")
         g = self.path / "gate.json"
         self.gate = json.loads(g.read_text(encoding="utf-8")) if g.exists() else None
         if self.candidate not in self.summary["provenance"]["systems"]:
