@@ -82,9 +82,15 @@ def style_run(request, tmp_path_factory):
         cache = getattr(config, "cache", None)
         out = str(cache.mkdir("moviestyle-run")) if cache is not None else str(tmp_path_factory.mktemp("style"))
     reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
 
-    def log(msg) -> None:
-        if reporter is not None:
+    def log(msg) -> None:  # shown live, past pytest's output capture (generation takes minutes)
+        if reporter is None:
+            return
+        if capture is None:
+            reporter.write_line(f"moviestyle: {msg}")
+            return
+        with capture.global_and_fixture_disabled():
             reporter.write_line(f"moviestyle: {msg}")
 
     try:

@@ -1,8 +1,21 @@
-"""The pytest plugin, run inside pytester sessions the way a user's repository would use it."""
+"""The pytest plugin, run inside pytester sessions the way a user's repository would use it.
+
+Each session runs in its own process (runpytest_subprocess), as in a user's repository: an
+in-process session would import torch, transformers and scipy inside pytester's module
+snapshot, which unloads them afterwards and breaks every later test that imports them."""
 
 from pathlib import Path
 
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def _shared_model_cache(monkeypatch):
+    """pytester points HOME at a temporary folder; the sessions share this machine's
+    moviestyle cache (converted model, generations) as a user's sessions do."""
+    from harness.models import cache_root
+
+    monkeypatch.setenv("MOVIESTYLE_CACHE", str(cache_root()))
 
 # the five-line gate the README and examples/adapter-repo show a user's repository
 USER_TEST = (Path(__file__).resolve().parents[2] / "examples" / "adapter-repo" / "tests" / "test_style.py").read_text()
@@ -14,16 +27,16 @@ def test_the_example_is_five_lines():
 
 def test_marker_and_options_are_registered(pytester):
     pytester.makepyfile(USER_TEST.replace("style_run.assert_gate()", "pass").replace("(style_run)", "()"))
-    res = pytester.runpytest("--strict-markers", "-m", "style")
+    res = pytester.runpytest_subprocess("--strict-markers", "-m", "style")
     res.assert_outcomes(passed=1)  # the style marker is declared: --strict-markers accepts it
-    help_text = pytester.runpytest("--help").stdout.str()
+    help_text = pytester.runpytest_subprocess("--help").stdout.str()
     for opt in ("--style-base", "--style-adapter", "--style-prompts", "--style-baseline", "--style-run"):
         assert opt in help_text
 
 
 def test_without_an_adapter_the_fixture_says_what_to_pass(pytester):
     pytester.makepyfile(USER_TEST)
-    res = pytester.runpytest()
+    res = pytester.runpytest_subprocess()
     res.assert_outcomes(errors=1)
     res.stdout.fnmatch_lines(["*style_run needs an adapter to test: --style-adapter PATH or --style-run*"])
 
@@ -31,7 +44,7 @@ def test_without_an_adapter_the_fixture_says_what_to_pass(pytester):
 @pytest.mark.slow
 def test_five_line_user_gate_passes_on_the_reference_run(pytester, small_gate_run):
     pytester.makepyfile(USER_TEST)
-    res = pytester.runpytest("--style-run", str(small_gate_run["run"]), "--style-baseline",
+    res = pytester.runpytest_subprocess("--style-run", str(small_gate_run["run"]), "--style-baseline",
                              str(small_gate_run["baseline"]), "-m", "style", "--strict-markers")
     res.assert_outcomes(passed=1)
 
@@ -50,7 +63,7 @@ def test_the_example_adapter_repository_gates_its_adapter(pytester, small_gate_r
     ini = (example / "pyproject.toml").read_text().replace('# style_prompts = "prompts.jsonl"', 'style_prompts = "prompts.jsonl"')
     pytester.makepyprojecttoml(ini)
     pytester.makepyfile(test_style=USER_TEST)
-    res = pytester.runpytest("-m", "style")
+    res = pytester.runpytest_subprocess("-m", "style")
     res.assert_outcomes(passed=1)
     res.stdout.fnmatch_lines(["*gating */adapters/movie against baseline */baselines/movie.json*"])
 
@@ -71,7 +84,7 @@ def test_failing_assertions_name_the_check_figures_and_worst_prompts(pytester, s
         def test_unknown_check(style_run):
             style_run.pass_rate("bogus")
     """)
-    res = pytester.runpytest("--style-run", str(small_gate_run["run"]), "--style-baseline",
+    res = pytester.runpytest_subprocess("--style-run", str(small_gate_run["run"]), "--style-baseline",
                              str(small_gate_run["baseline"]))
     res.assert_outcomes(failed=4)
     import re
@@ -94,6 +107,6 @@ def test_a_regressed_candidate_fails_assert_gate_with_the_gate_summary(pytester,
     path = tmp_path / "strict.json"
     path.write_text(json.dumps(b))
     pytester.makepyfile(USER_TEST)
-    res = pytester.runpytest("--style-run", str(small_gate_run["run"]), "--style-baseline", str(path))
+    res = pytester.runpytest_subprocess("--style-run", str(small_gate_run["run"]), "--style-baseline", str(path))
     res.assert_outcomes(failed=1)
     res.stdout.fnmatch_lines(["*moviestyle gate: FAIL*", "*overall*below its floor 99%*"])
