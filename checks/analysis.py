@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from rapidfuzz import fuzz
 
@@ -43,6 +43,9 @@ _HEAD_WITH_YEAR = re.compile(r"^\s*(?:#+\s*)?(?:\(?\d{1,2}[.)]\s*)?([^\W\d_][^()
 _SPEAKS = re.compile(r"\byou\b|\byour\b|\bi'm\b|\bi am\b|\bi've\b|\bi'll\b|\bwe\b", re.I)
 _HEAD_END = re.compile(r"^\s*(?:$|[\(\[]\s*\d{4}|[:–—]|\s-\s|-\s|\|)")
 _CONTENT_WORD = re.compile(r"[a-z][a-z'-]+")
+# A catalogue hit starts at a word of catalogue.find_in_text ([0-9A-Za-zÀ-ÖØ-öø-ÿ]); it starts
+# with a capital or a digit only where the text holds one of these.
+_CAPITAL_OR_DIGIT = re.compile(r"[0-9A-ZÀ-ÖØ-Þ]")
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "«": "»"}
 _REC_VERB = re.compile(
     r"\b(?:watch|watching|check out|checking out|try|recommend|suggest|queue up|go with|go for|add|"
@@ -102,6 +105,23 @@ class Taste:
 
     def film_ids(self) -> set[int]:
         return {f.id for f in self.films}
+
+    @cached_property
+    def liked_ids(self) -> frozenset[int]:
+        """``film_ids()``, computed once (a Taste is shared by every answer to its prompt)."""
+        return frozenset(f.id for f in self.films)
+
+    @cached_property
+    def named_keys(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        """The titles the user named (written and catalogue ones): their keys without a
+        leading article, and their padded normalised forms (" key ")."""
+        named = self.titles + [f.title for f in self.films]
+        return (frozenset(strip_article(normalise(t)) for t in named),
+                tuple(f" {normalise(t)} " for t in named))
+
+    @cached_property
+    def padded_prompt(self) -> str:
+        return f" {self.prompt_norm} "
 
     def to_dict(self) -> dict:
         return {"titles": self.titles, "films": [f.label for f in self.films], "terms": self.terms,
@@ -327,21 +347,21 @@ def _classify_bold(raw: str, cat: Catalogue, spec: StyleSpec, labels: set[str], 
 
 def _is_liked(film: Film | None, text: str, taste: Taste) -> bool:
     """A title the user named (liked) in the prompt: never a recommendation."""
-    if film is not None and film.id in taste.film_ids():
+    if film is not None and film.id in taste.liked_ids:
         return True
     key = strip_article(normalise(text))
-    named = taste.titles + [f.title for f in taste.films]
-    if any(strip_article(normalise(t)) == key for t in named):
+    named_keys, named_padded = taste.named_keys
+    if key in named_keys:
         return True
     if len(key) >= 4 and _in_prompt(text, taste):
         # "Transformers" inside "Transformers: Dark of the Moon" is another film, not the liked one.
-        return not any(f" {key} " in f" {normalise(t)} " for t in named)
+        return not any(f" {key} " in t for t in named_padded)
     return False
 
 
 def _in_prompt(text: str, taste: Taste) -> bool:
     key = normalise(text)
-    return bool(key) and f" {key} " in f" {taste.prompt_norm} "
+    return bool(key) and f" {key} " in taste.padded_prompt
 
 
 def _line_head_hit(line_text: str, start: int, end: int) -> bool:
@@ -426,6 +446,7 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
             return True
         return normalise(text) in bold_keys or _is_liked(film, text, taste) or _in_prompt(text, taste)
 
+    bold_kinds: dict[str, str] = {}  # bold segment text -> its _classify_bold kind
     for line in doc.lines:
         if line.kind == "code":
             continue
@@ -437,8 +458,9 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
             if seg.italic and not seg.bold and not seg.code and seg.text.strip():
                 spans.append((pos, pos + len(seg.text), seg.text, "italic"))
             pos += len(seg.text)
-        for m in _QUOTED.finditer(line.text):
-            spans.append((m.start(1), m.end(1), m.group(1), "quoted"))
+        if '"' in line.text or "“" in line.text:  # every _QUOTED match opens with one
+            for m in _QUOTED.finditer(line.text):
+                spans.append((m.start(1), m.end(1), m.group(1), "quoted"))
         for a0, a1, raw, style in spans:
             kind, title, year, match = _classify_bold(raw, cat, spec, labels)
             if kind != "title":
@@ -455,10 +477,10 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
                 continue  # an unknown capitalised phrase in prose: not evidently a title
             add_plain(title, film, line, a0, style, year, f"{style} title")
         # (c) a line headed by a title-shaped phrase and a year: "## Le Samourai (1967)".
-        head = _HEAD_WITH_YEAR.match(line.text)
-        first_bold = next((sum(len(x.text) for x in line.segments[:k]) for k, sg in enumerate(line.segments)
-                           if sg.bold), len(line.text))
-        if head and head.end(2) <= first_bold:
+        # (a year in brackets is part of every _HEAD_WITH_YEAR match)
+        head = _HEAD_WITH_YEAR.match(line.text) if "(" in line.text or "[" in line.text else None
+        if head and head.end(2) <= next((sum(len(x.text) for x in line.segments[:k])
+                                         for k, sg in enumerate(line.segments) if sg.bold), len(line.text)):
             raw = head.group(1).strip()
             h0 = head.start(1)
             if (not any(a <= h0 < b for a, b in covered) and _title_shaped(raw) and len(raw.split()) <= 8
@@ -475,10 +497,12 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
         for seg in line.segments:
             seg_start = pos
             pos += len(seg.text)
-            if seg.code or seg.italic:
-                continue
+            if seg.code or seg.italic or not _CAPITAL_OR_DIGIT.search(seg.text):
+                continue  # only a title written with a capital or a digit first is kept below
             if seg.bold:
-                kind, *_ = _classify_bold(seg.text, cat, spec, labels)
+                kind = bold_kinds.get(seg.text)
+                if kind is None:
+                    kind = bold_kinds[seg.text] = _classify_bold(seg.text, cat, spec, labels)[0]
                 if kind == "title":
                     continue  # already handled as a bold title
             for hit in cat.find_in_text(seg.text):

@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -92,8 +93,9 @@ class TitleMatch:
     method: str  # exact | alias | article | fuzzy
 
 
-@dataclass(frozen=True)
-class TextHit:
+class TextHit(NamedTuple):
+    """A catalogue title found in free text: ``text[start:end]`` and the films it names."""
+
     start: int
     end: int
     text: str
@@ -118,6 +120,7 @@ class Catalogue:
                 for film, _ in entries:
                     self._add(short, film, "article")
         self._key_list = list(self._keys)
+        self._key_films = {key: tuple(f for f, _ in entries) for key, entries in self._keys.items()}
         self._prefixes: set[str] = set()
         self.max_words = 1
         for key in self._keys:
@@ -174,7 +177,7 @@ class Catalogue:
         """Every catalogue title written in ``text`` (longest match first, no overlaps)."""
         words = _normalised_words(text)
         spans: list[tuple[int, int]] = []  # of the words, found once there is a hit
-        prefixes, keys = self._prefixes, self._keys
+        prefixes, keys, max_words = self._prefixes, self._key_films, self.max_words
         hits: list[TextHit] = []
         n = len(words)
         i = 0
@@ -184,7 +187,7 @@ class Catalogue:
                 i += 1
                 continue
             best_j, best_key = (i, key) if key in keys else (None, "")
-            for j in range(i + 1, min(n, i + self.max_words)):
+            for j in range(i + 1, min(n, i + max_words)):
                 key = f"{key} {words[j]}"
                 if key not in prefixes:
                     break
@@ -196,7 +199,7 @@ class Catalogue:
             if not spans:
                 spans = [m.span() for m in _WORD.finditer(text)]
             start, end = spans[i][0], spans[best_j][1]
-            hits.append(TextHit(start, end, text[start:end], tuple(f for f, _ in keys[best_key])))
+            hits.append(TextHit(start, end, text[start:end], keys[best_key]))
             i = best_j + 1
         return hits
 
