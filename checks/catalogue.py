@@ -41,11 +41,17 @@ def normalise(text: str) -> str:
     return text.strip()
 
 
-def _normalised_words(text: str) -> list[str]:
-    """``normalise`` of each ``_WORD`` of the text; a plain ASCII word only needs lower-casing."""
+def _normalised_tokens(text: str) -> tuple[list[str], list[str]]:
+    """The ``_WORD`` tokens of the text and ``normalise`` of each (a plain ASCII word only
+    needs lower-casing)."""
+    tokens = _WORD.findall(text)
     if text.isascii():
-        return [w if w.isalnum() else normalise(w) for w in _WORD.findall(text.lower())]
-    return [normalise(w) for w in _WORD.findall(text)]
+        return tokens, [w.lower() if w.isalnum() else normalise(w) for w in tokens]
+    return tokens, [normalise(w) for w in tokens]
+
+
+def _normalised_words(text: str) -> list[str]:
+    return _normalised_tokens(text)[1]
 
 
 def strip_article(key: str) -> str:
@@ -173,9 +179,12 @@ class Catalogue:
         film, _ = _closest(self._keys[best[0]], year)
         return TitleMatch(film, float(best[1]), "fuzzy")
 
-    def find_in_text(self, text: str) -> list[TextHit]:
-        """Every catalogue title written in ``text`` (longest match first, no overlaps)."""
-        words = _normalised_words(text)
+    def find_in_text(self, text: str, capitalised_only: bool = False) -> list[TextHit]:
+        """Every catalogue title written in ``text`` (longest match first, no overlaps).
+
+        ``capitalised_only``: return only the hits that start with a capital or a digit (the
+        others are still matched, so they still cover the words they span)."""
+        tokens, words = _normalised_tokens(text)
         spans: list[tuple[int, int]] = []  # of the words, found once there is a hit
         prefixes, keys, max_words = self._prefixes, self._key_films, self.max_words
         hits: list[TextHit] = []
@@ -196,10 +205,11 @@ class Catalogue:
             if best_j is None:
                 i += 1
                 continue
-            if not spans:
-                spans = [m.span() for m in _WORD.finditer(text)]
-            start, end = spans[i][0], spans[best_j][1]
-            hits.append(TextHit(start, end, text[start:end], keys[best_key]))
+            if not capitalised_only or tokens[i][0].isupper() or tokens[i][0].isdigit():
+                if not spans:
+                    spans = [m.span() for m in _WORD.finditer(text)]
+                start, end = spans[i][0], spans[best_j][1]
+                hits.append(TextHit(start, end, text[start:end], keys[best_key]))
             i = best_j + 1
         return hits
 

@@ -82,3 +82,22 @@ def test_normalised_words_match_normalise(text, comment):
     from checks.catalogue import _WORD, _normalised_words, normalise
 
     assert _normalised_words(text) == [normalise(w) for w in _WORD.findall(text)]
+
+
+CAPITALISED_TEXTS = [
+    # (text, titles found with capitalised_only=True)
+    ("You should watch Heat tonight", ["Heat"]),
+    ("the heat of the night", []),  # near miss: lower-case words are dropped...
+    ("the Dark Knight was great", []),  # ...and still cover what they span: no "Dark Knight" inside
+    ("Then The Dark Knight", ["The Dark Knight"]),
+    ("1917 and Amélie", ["1917", "Amélie"]),  # a digit or an accented capital first
+]
+
+
+@pytest.mark.parametrize("text,titles", CAPITALISED_TEXTS, ids=[t for t, _ in CAPITALISED_TEXTS])
+def test_find_in_text_capitalised_only(cat, text, titles):
+    every = cat.find_in_text(text)
+    kept = cat.find_in_text(text, capitalised_only=True)
+    assert [h.text for h in kept] == titles
+    # the same hits as filtering every hit afterwards
+    assert kept == [h for h in every if h.text[:1].isupper() or h.text[:1].isdigit()]
