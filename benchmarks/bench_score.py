@@ -1,8 +1,15 @@
 """Scoring throughput: responses per second per core, and scaling with --workers.
 
-Typical answers are the hand-written examples and the labelled contract cases,
-each made unique (a suffix) so the per-pair cache cannot help; the catalogue and
-spec are loaded before timing. Prints a table and writes runs/bench/score.json.
+Two sets of typical answers, each answer made unique (a suffix) so the per-pair cache
+cannot help:
+
+* ``handwritten``: the hand-written examples and the labelled contract cases (99
+  answers, many of them edge cases of the contract);
+* ``tuned``: the reference adapter's 78 answers to the golden prompts, as recorded in
+  ``golden/baselines/smollm2-movie.json`` (a real tuned model's output, longer).
+
+The catalogue and spec are loaded before timing. Prints a table per set and writes
+runs/bench/score.json.
 """
 
 from __future__ import annotations
@@ -20,16 +27,39 @@ from checks import load_spec  # noqa: E402
 from harness.scoring import score_rows  # noqa: E402
 
 
-def typical_rows(n: int) -> list[dict]:
+def _handwritten() -> list[dict]:
     base = []
     for name in ("golden/examples.jsonl", "tests/data/contract_cases.jsonl"):
         path = ROOT / name
         if path.exists():
             base += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return base
+
+
+def _tuned() -> list[dict]:
+    prompts = {}
+    for line in (ROOT / "golden/prompts.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            p = json.loads(line)
+            prompts[p["id"]] = p
+    baseline = json.loads((ROOT / "golden/baselines/smollm2-movie.json").read_text(encoding="utf-8"))
+    rows = []
+    for a in baseline["answers"]:
+        p = prompts[a["prompt_id"]]
+        rows.append({"prompt": p["prompt"], "response": a["response"],
+                     "liked_titles": p.get("liked_titles", []), "liked_tastes": p.get("liked_tastes", [])})
+    return rows
+
+
+SETS = {"handwritten": _handwritten, "tuned": _tuned}
+
+
+def typical_rows(n: int, kind: str = "handwritten") -> list[dict]:
+    base = SETS[kind]()
     rows = []
     for i in range(n):
         b = base[i % len(base)]
-        rows.append({"id": f"r{i}", "prompt": b["prompt"], "response": b["response"] + f"\n\n<!-- {i} -->"})
+        rows.append({**b, "id": f"r{i}", "response": b["response"] + f"\n\n<!-- {i} -->"})
     return rows
 
 
@@ -63,25 +93,30 @@ def stage_times(rows: list[dict], spec) -> dict[str, float]:
 def main() -> int:
     n = int(os.environ.get("BENCH_N", "4000"))
     spec = load_spec()
-    score_rows(typical_rows(50), spec)  # warm: catalogue, VADER lexicon, regexes
-    rows = typical_rows(n)
-    results = []
-    for workers in (1, 2):
-        t0 = time.perf_counter()
-        score_rows(rows, spec, workers=workers)
-        dt = time.perf_counter() - t0
-        results.append({"workers": workers, "responses": n, "seconds": round(dt, 3),
-                        "per_second": round(n / dt, 1), "per_second_per_worker": round(n / dt / workers, 1)})
-    print(f"{'workers':>8} {'responses':>10} {'seconds':>8} {'resp/s':>9} {'resp/s/worker':>14}")
-    for r in results:
-        print(f"{r['workers']:>8} {r['responses']:>10} {r['seconds']:>8} {r['per_second']:>9} "
-              f"{r['per_second_per_worker']:>14}")
-    stages = stage_times(rows[: min(n, 2000)], spec)
-    print("ms per response: " + ", ".join(f"{k} {v:.3f}" for k, v in stages.items())
-          + f"; sum {sum(stages.values()):.3f}")
+    report = {"cores": os.cpu_count(), "sets": {}}
+    for kind in SETS:
+        score_rows(typical_rows(50, kind), spec)  # warm: catalogue, VADER lexicon, regexes, prompts
+        rows = typical_rows(n, kind)
+        results = []
+        for workers in (1, 2):
+            t0 = time.perf_counter()
+            score_rows(rows, spec, workers=workers)
+            dt = time.perf_counter() - t0
+            results.append({"workers": workers, "responses": n, "seconds": round(dt, 3),
+                            "per_second": round(n / dt, 1), "per_second_per_worker": round(n / dt / workers, 1)})
+        mean_chars = round(sum(len(r["response"]) for r in rows) / len(rows))
+        print(f"{kind} answers (mean {mean_chars} characters)")
+        print(f"{'workers':>8} {'responses':>10} {'seconds':>8} {'resp/s':>9} {'resp/s/worker':>14}")
+        for r in results:
+            print(f"{r['workers']:>8} {r['responses']:>10} {r['seconds']:>8} {r['per_second']:>9} "
+                  f"{r['per_second_per_worker']:>14}")
+        stages = stage_times(rows[: min(n, 2000)], spec)
+        print("ms per response: " + ", ".join(f"{k} {v:.3f}" for k, v in stages.items())
+              + f"; sum {sum(stages.values()):.3f}\n")
+        report["sets"][kind] = {"mean_chars": mean_chars, "results": results, "stages_ms": stages}
     out = ROOT / "runs" / "bench" / "score.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"cores": os.cpu_count(), "results": results, "stages_ms": stages}, indent=2))
+    out.write_text(json.dumps(report, indent=2))
     return 0
 
 
