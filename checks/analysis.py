@@ -289,8 +289,15 @@ def _label_rx(pattern: str) -> re.Pattern:
     return re.compile(pattern, re.I)
 
 
-def _label_set(spec: StyleSpec) -> set[str]:
-    return {normalise(p) for p in spec.titles.label_phrases}
+@lru_cache(maxsize=16)
+def _label_set(spec: StyleSpec) -> frozenset[str]:
+    return frozenset(normalise(p) for p in spec.titles.label_phrases)
+
+
+@lru_cache(maxsize=16)
+def _spec_catalogue(spec: StyleSpec) -> Catalogue:
+    """The spec's catalogue (a spec is immutable and hashed by identity)."""
+    return cached_catalogue(str(spec.catalogue_path), spec.titles.fuzzy_threshold, spec.titles.exact_below_chars)
 
 
 def _title_shaped(text: str) -> bool:
@@ -376,13 +383,13 @@ def _line_head_hit(line_text: str, start: int, end: int) -> bool:
 
 @lru_cache(maxsize=1024)
 def _prompt_cached(prompt: str, spec: StyleSpec, meta_key: tuple) -> Taste:
-    cat = cached_catalogue(str(spec.catalogue_path), spec.titles.fuzzy_threshold, spec.titles.exact_below_chars)
+    cat = _spec_catalogue(spec)
     return analyse_prompt(prompt, spec, cat, {k: list(v) for k, v in meta_key})
 
 
 @lru_cache(maxsize=64)
 def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple) -> Analysis:
-    cat = cached_catalogue(str(spec.catalogue_path), spec.titles.fuzzy_threshold, spec.titles.exact_below_chars)
+    cat = _spec_catalogue(spec)
     doc = parse(response)
     taste = _prompt_cached(prompt, spec, meta_key)
     labels = _label_set(spec)
