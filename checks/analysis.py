@@ -29,6 +29,7 @@ from rapidfuzz import fuzz
 
 from .catalogue import Catalogue, Film, cached_catalogue, normalise, split_year, strip_article
 from .markdown import Document, Line, parse
+from .memo import text_cache
 from .spec import StyleSpec
 
 _NUMBERING = re.compile(r"^\s*(?:#+\s*)?(?:\(?\d{1,2}[.)]\s*|[-*+•●▪]\s*)?")
@@ -381,13 +382,13 @@ def _line_head_hit(line_text: str, start: int, end: int) -> bool:
     return bool(_HEAD_END.match(after))
 
 
-@lru_cache(maxsize=1024)
+@text_cache(maxsize=1024)
 def _prompt_cached(prompt: str, spec: StyleSpec, meta_key: tuple) -> Taste:
     cat = _spec_catalogue(spec)
     return analyse_prompt(prompt, spec, cat, {k: list(v) for k, v in meta_key})
 
 
-@lru_cache(maxsize=64)
+@text_cache(maxsize=64)
 def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple) -> Analysis:
     cat = _spec_catalogue(spec)
     doc = parse(response)

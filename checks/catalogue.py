@@ -22,23 +22,26 @@ from typing import NamedTuple
 from rapidfuzz import fuzz, process
 
 from .errors import CatalogueError
+from .memo import text_cache
 
 _ARTICLES = ("the ", "a ", "an ")
 _YEAR_TAIL = re.compile(r"\s*[\(\[]\s*(\d{4})\s*[\)\]]\s*$|\s*[,–—-]\s*(\d{4})\s*$")
 _WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+(?:['’.][0-9A-Za-zÀ-ÖØ-öø-ÿ]+)*")
+_APOSTROPHES = re.compile(r"['’`]")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 CSV_FIELDS = ("title", "year", "genres", "director", "aliases", "source", "rating", "votes")
 REQUIRED_FIELDS = CSV_FIELDS[:6]
 
 
-@lru_cache(maxsize=65536)
+@text_cache(maxsize=65536)
 def normalise(text: str) -> str:
     """Lower-case, strip accents and punctuation, '&' -> 'and', collapse spaces."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    if not text.isascii():  # (ASCII text has no accents to strip)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.lower().replace("&", " and ")
-    text = re.sub(r"['’`]", "", text)
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    return text.strip()
+    text = _APOSTROPHES.sub("", text)
+    return _NON_ALNUM.sub(" ", text).strip()
 
 
 def _normalised_tokens(text: str) -> tuple[list[str], list[str]]:
@@ -162,7 +165,7 @@ class Catalogue:
         year = year or year_in_text
         return self._lookup(normalise(title), year)
 
-    @lru_cache(maxsize=65536)
+    @text_cache(maxsize=65536)
     def _lookup(self, key: str, year: int | None) -> TitleMatch | None:
         if not key:
             return None
@@ -173,11 +176,23 @@ class Catalogue:
                 return TitleMatch(film, base_score, method)
         if len(key) < self.exact_below_chars:
             return None
-        best = process.extractOne(key, self._key_list, scorer=fuzz.ratio, score_cutoff=self.fuzzy_threshold)
+        best = process.extractOne(key, self._fuzzy_candidates(len(key)), scorer=fuzz.ratio,
+                                  score_cutoff=self.fuzzy_threshold)
         if best is None:
             return None
         film, _ = _closest(self._keys[best[0]], year)
         return TitleMatch(film, float(best[1]), "fuzzy")
+
+    @lru_cache(maxsize=256)
+    def _fuzzy_candidates(self, length: int) -> list[str]:
+        """The keys a text of ``length`` characters can match at ``fuzzy_threshold``, in
+        catalogue order (so ties resolve as over every key). ``fuzz.ratio`` is
+        100 * (1 - indel distance / (a + b)) and the distance is at least |a - b|, so a key
+        whose length is too far off scores below the threshold whatever its characters."""
+        def best_possible(other: int) -> float:
+            return 100.0 * (1.0 - abs(length - other) / (length + other)) if length + other else 100.0
+
+        return [k for k in self._key_list if best_possible(len(k)) >= self.fuzzy_threshold - 1e-6]
 
     def find_in_text(self, text: str, capitalised_only: bool = False) -> list[TextHit]:
         """Every catalogue title written in ``text`` (longest match first, no overlaps).

@@ -101,3 +101,39 @@ def test_find_in_text_capitalised_only(cat, text, titles):
     assert [h.text for h in kept] == titles
     # the same hits as filtering every hit afterwards
     assert kept == [h for h in every if h.text[:1].isupper() or h.text[:1].isdigit()]
+
+
+FUZZY_QUERIES = [
+    # (query key, comment): the length window must find what a search of every key finds
+    ("blade runer", "one letter missing"),
+    ("the matrixx", "one letter too many"),
+    ("eternal sunshine of the spotles mind", "long title, one typo"),
+    ("amelie from montmartre", "near miss: no key this close"),
+    ("you will love this one", "near miss: a sentence, no match"),
+    ("zzzzz", "near miss: nothing alike"),
+]
+
+
+@pytest.mark.parametrize("query,comment", FUZZY_QUERIES, ids=[c for _, c in FUZZY_QUERIES])
+def test_fuzzy_window_finds_what_every_key_finds(cat, query, comment):
+    from rapidfuzz import fuzz, process
+
+    full = process.extractOne(query, cat._key_list, scorer=fuzz.ratio, score_cutoff=cat.fuzzy_threshold)
+    window = process.extractOne(query, cat._fuzzy_candidates(len(query)), scorer=fuzz.ratio,
+                                score_cutoff=cat.fuzzy_threshold)
+    assert (full and full[:2]) == (window and window[:2])
+    assert len(cat._fuzzy_candidates(len(query))) < len(cat._key_list)  # the window does narrow
+
+
+def test_normalise_ascii_fast_path_matches_the_full_path():
+    import unicodedata
+
+    from checks.catalogue import normalise
+
+    for text in ["Schindler's List", "Fast & Furious 7", "  WALL·E  ", "Ocean`s Eleven", "Amélie", "İstanbul"]:
+        full = unicodedata.normalize("NFKD", text)
+        full = "".join(c for c in full if not unicodedata.combining(c)).lower().replace("&", " and ")
+        import re
+
+        full = re.sub(r"[^a-z0-9]+", " ", re.sub(r"['’`]", "", full)).strip()
+        assert normalise.__wrapped__(text) == full
