@@ -513,7 +513,7 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
                     kind = bold_kinds[seg.text] = _classify_bold(seg.text, cat, spec, labels)[0]
                 if kind == "title":
                     continue  # already handled as a bold title
-            for hit in cat.find_in_text(seg.text, capitalised_only=True):
+            for hit in cat.hits_in(seg.text, True):
                 text = hit.text
                 abs_start = seg_start + hit.start
                 abs_end = seg_start + hit.end

@@ -228,6 +228,11 @@ class Catalogue:
             i = best_j + 1
         return hits
 
+    @text_cache(maxsize=8192)
+    def hits_in(self, text: str, capitalised_only: bool = False) -> tuple[TextHit, ...]:
+        """``find_in_text``, memoised: a tuned model writes the same lines again and again."""
+        return tuple(self.find_in_text(text, capitalised_only))
+
     def director_films(self, name: str) -> list[Film]:
         return self.directors.get(normalise(name), [])
 
