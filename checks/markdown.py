@@ -235,9 +235,14 @@ def _read_events(markdown: str) -> list[Line]:
         return nl_count
 
     def open_line(byte_offset: int) -> Line:
-        nonlocal current, block_start
+        nonlocal current, block_start, nl_at, nl_count
         kind = "heading" if heading else (list_stack[-1] if list_stack else "para")
-        line = Line(kind, [], lineno(byte_offset), len(list_stack))
+        if byte_offset >= nl_at:  # lineno(byte_offset), inline
+            nl_count += src.count(b"\n", nl_at, byte_offset)
+        else:
+            nl_count = src.count(b"\n", 0, byte_offset)
+        nl_at = byte_offset
+        line = Line(kind, [], nl_count, len(list_stack))
         if item_fresh and item_fresh[-1] and list_stack:
             line.item_start = True
             item_fresh[-1] = False
@@ -267,12 +272,10 @@ def _read_events(markdown: str) -> list[Line]:
         segments.append(Segment(value, b, i))
 
     def close_block() -> None:
-        """markdown-it trims a paragraph's or heading's content with its own set of white
-        space (Unicode spaces included); pulldown-cmark trims fewer: defer when it matters."""
-        nonlocal current, block_start
-        current = None
-        if block_start < 0:
-            return
+        """The open paragraph or heading is over. markdown-it trims its content with its own
+        set of white space (Unicode spaces included); pulldown-cmark trims fewer: defer
+        when it matters. (The caller sets ``current`` to None first.)"""
+        nonlocal block_start
         first, last = lines[block_start].segments, lines[-1].segments
         block_start = -1
         # the first character of the block's first line and the last of its last line
@@ -306,6 +309,7 @@ def _read_events(markdown: str) -> list[Line]:
             elif event != "Rule":
                 raise _Defer(event)
             continue
+        # An event is a one-key dict; its value is never None for these keys.
         value = event.get("Text")
         if value is not None:  # the commonest event: add_text, inline
             if code is not None:
@@ -320,68 +324,81 @@ def _read_events(markdown: str) -> list[Line]:
                     continue
             segments.append(Segment(value, b, i))
             continue
-        (what, value), = event.items()
-        if what == "Start" or what == "End":
-            name = value if type(value) is str else next(iter(value))
-            if name == "Strong":
-                # markdown-it leaves an empty text token before strong_open and after strong_close
-                if what == "Start":
-                    add_text("", span["start"])
-                    bold += 1
-                else:
-                    bold = max(0, bold - 1)
-                    add_text("", span["start"])
+        is_start = True
+        tag = event.get("Start")
+        if tag is None:
+            tag = event.get("End")
+            if tag is None:
+                (what, value), = event.items()
+                if what == "Code":
+                    line = current if current is not None else inline_line(span["start"])
+                    line.segments.append(Segment(value, bold > 0, italic > 0, True))
+                elif what == "Html" and html is not None:
+                    html.append(value)
+                else:  # InlineHtml, footnotes, math...: not read alike
+                    raise _Defer(what)
                 continue
-            if name == "Emphasis":
-                if what == "Start":
-                    inline_line(span["start"])
-                    italic += 1
-                else:
-                    italic = max(0, italic - 1)
-                continue
-            close_block()  # a block starts or ends: the previous line is over
-            if what == "Start":
-                if name == "Paragraph":
-                    open_line(span["start"])
-                elif name == "Heading":
-                    heading = True
-                    open_line(span["start"])
-                elif name == "List":
-                    list_stack.append("bullet" if value["List"] is None else "ordered")
-                elif name == "Item":
-                    item_fresh.append(True)
-                elif name == "CodeBlock":
-                    code = []
-                    code_line = lineno(span["start"])
-                elif name == "HtmlBlock" and not list_stack and not item_fresh:
-                    html, html_start = [], span["start"]
-                else:  # BlockQuote, Link, Image, an HTML block inside a list...
-                    raise _Defer(name)
-            elif name == "Heading":
-                heading = False
+            is_start = False
+        name = tag if type(tag) is str else next(iter(tag))
+        if name == "Strong":
+            # markdown-it leaves an empty text token before strong_open and after strong_close
+            if is_start:
+                add_text("", span["start"])
+                bold += 1
+            else:
+                if bold:
+                    bold -= 1
+                add_text("", span["start"])
+            continue
+        if name == "Emphasis":
+            if is_start:
+                inline_line(span["start"])
+                italic += 1
+            elif italic:
+                italic -= 1
+            continue
+        # a block starts or ends: the previous line is over
+        current = None
+        if block_start >= 0:
+            close_block()
+        if is_start:
+            if name == "Item":
+                item_fresh.append(True)
+            elif name == "Paragraph":
+                open_line(span["start"])
             elif name == "List":
-                list_stack.pop()
-            elif name == "Item":
-                item_fresh.pop()
+                list_stack.append("bullet" if tag["List"] is None else "ordered")
+            elif name == "Heading":
+                heading = True
+                open_line(span["start"])
+            elif name == "HtmlBlock" and not list_stack and not item_fresh:
+                html, html_start = [], span["start"]
             elif name == "CodeBlock":
-                text = "".join(code).rstrip("\n")
-                if text and not text.rsplit("\n", 1)[-1].strip():
-                    raise _Defer("code block ending in a blank line")  # markdown-it drops it at the end
-                lines.append(Line("code", [Segment(text, code=True)], code_line))
-                code = None
-            elif name == "HtmlBlock":
-                lines.append(_html_line(src, "".join(html), html_start, span["end"], lineno(html_start)))
-                html = None
-        elif what == "Code":
-            line = current if current is not None else inline_line(span["start"])
-            line.segments.append(Segment(value, bold > 0, italic > 0, True))
-        elif what == "Html" and html is not None:
-            html.append(value)
-        else:  # InlineHtml, footnotes, math...: not read alike
-            raise _Defer(what)
-    close_block()
+                code = []
+                code_line = lineno(span["start"])
+            else:  # BlockQuote, Link, Image, an HTML block inside a list...
+                raise _Defer(name)
+        elif name == "Item":
+            item_fresh.pop()
+        elif name == "List":
+            list_stack.pop()
+        elif name == "Heading":
+            heading = False
+        elif name == "HtmlBlock":
+            lines.append(_html_line(src, "".join(html), html_start, span["end"], lineno(html_start)))
+            html = None
+        elif name == "CodeBlock":
+            text = "".join(code).rstrip("\n")
+            if text and not text.rsplit("\n", 1)[-1].strip():
+                raise _Defer("code block ending in a blank line")  # markdown-it drops it at the end
+            lines.append(Line("code", [Segment(text, code=True)], code_line))
+            code = None
+    current = None
+    if block_start >= 0:
+        close_block()
     for line in lines:
-        _mark_glyph_bullet(line)
+        if line.kind == "para" and line.segments:
+            _mark_glyph_bullet(line)
     return lines
 
 
@@ -444,31 +461,44 @@ def _document(lines: list[Line]) -> Document:
     bold_spans: list[BoldSpan] = []
     for i, line in enumerate(lines):
         segments = line.segments
-        if len(segments) > 1:
-            merged: list[Segment] = []
-            prev = None
-            for seg in segments:
-                if prev is not None and prev.bold == seg.bold and prev.italic == seg.italic and prev.code == seg.code:
-                    prev.text += seg.text
-                else:
-                    merged.append(seg)
-                    prev = seg
-            segments = line.segments = merged
-        for seg in segments:
-            if "](" in seg.text:
-                seg.text = _LINK.sub(r"\1", seg.text)  # a markdown link reads as its text
-        text = "".join([seg.text for seg in segments])
-        line.index = i
-        line.offset = offset
-        line.text = text
-        pos = 0
-        for seg in segments:
+        if len(segments) == 1:  # the common line: one segment, nothing to merge or join
+            seg = segments[0]
+            text = seg.text
+            if "](" in text:
+                text = seg.text = _LINK.sub(r"\1", text)  # a markdown link reads as its text
+            line.index = i
+            line.offset = offset
+            line.text = text
             if seg.bold:
-                stripped = seg.text.strip()
+                stripped = text.strip()
                 if stripped:
-                    at_start = not any(map(str.isalpha, text[:pos]))
-                    bold_spans.append(BoldSpan(stripped, i, at_start, offset + pos))
-            pos += len(seg.text)
+                    bold_spans.append(BoldSpan(stripped, i, True, offset))  # nothing before it
+        else:
+            if segments:
+                merged: list[Segment] = []
+                prev = None
+                for seg in segments:
+                    if prev is not None and prev.bold == seg.bold and prev.italic == seg.italic and prev.code == seg.code:
+                        prev.text += seg.text
+                    else:
+                        merged.append(seg)
+                        prev = seg
+                segments = line.segments = merged
+            for seg in segments:
+                if "](" in seg.text:
+                    seg.text = _LINK.sub(r"\1", seg.text)  # a markdown link reads as its text
+            text = "".join([seg.text for seg in segments])
+            line.index = i
+            line.offset = offset
+            line.text = text
+            pos = 0
+            for seg in segments:
+                if seg.bold:
+                    stripped = seg.text.strip()
+                    if stripped:
+                        at_start = not any(map(str.isalpha, text[:pos]))
+                        bold_spans.append(BoldSpan(stripped, i, at_start, offset + pos))
+                pos += len(seg.text)
         text_parts.append(text)
         offset += len(text) + 1
     return Document(lines, bold_spans, "\n".join(text_parts))
