@@ -36,7 +36,7 @@ from markdown_it import MarkdownIt
 _MD = MarkdownIt("zero").enable(
     ["heading", "lheading", "hr", "list", "paragraph", "fence", "code", "emphasis", "escape", "backticks", "newline"]
 )
-_BULLET_GLYPHS = ("•", "●", "▪", "◦", "‣")
+_BULLET_GLYPHS = frozenset(("•", "●", "▪", "◦", "‣"))
 
 
 @dataclass
@@ -84,19 +84,14 @@ class Document:
     text: str  # the lines' plain text joined with '\n' (offsets refer to it)
 
 
-def _mark_glyph_bullet(line: Line) -> None:
-    """A paragraph line starting with '•' is an unordered bullet item."""
-    if line.kind != "para" or not line.segments:
-        return
-    first = line.segments[0]
-    text = first.text
-    # lstrip (which strips what isspace calls space) only where it may reveal a glyph
-    if text and (text[0] in _BULLET_GLYPHS or text[0].isspace()):
-        stripped = text.lstrip()
-        if stripped[:1] in _BULLET_GLYPHS:
-            first.text = stripped[1:].lstrip()
-            line.kind, line.item_start = "bullet", True
-            line.depth = max(line.depth, 1)
+def _mark_glyph_bullet(line: Line, first: Segment) -> None:
+    """A paragraph line starting with '•' is an unordered bullet item (``first`` is its
+    first segment, whose text starts with a glyph or white space)."""
+    stripped = first.text.lstrip()
+    if stripped[:1] in _BULLET_GLYPHS:
+        first.text = stripped[1:].lstrip()
+        line.kind, line.item_start = "bullet", True
+        line.depth = max(line.depth, 1)
 
 
 _LINK = re.compile(r"\[([^\]\n]+)\]\([^)\n]*\)")
@@ -190,9 +185,7 @@ def _lines_from_tokens(markdown: str) -> list[Line]:
                 elif ct == "image":
                     current.segments.append(Segment(child.content, bool(bold), bool(italic)))
                 # link_open/link_close: the link text arrives as text children.
-            for line in produced:
-                _mark_glyph_bullet(line)
-                lines.append(line)
+            lines.extend(produced)
     return lines
 
 
@@ -206,8 +199,8 @@ def _read_events(markdown: str) -> list[Line]:
     Mirrors the token walk: a line opens at a paragraph, a heading or the first inline
     event of a tight list item, and a soft or hard break starts the next line of the
     same kind. Raises ``_Defer`` on anything markdown-it would read differently.
-    One loop over local state: this is the hot path of scoring (the common events,
-    text, strong and soft breaks, are handled inline).
+    One loop over local state: this is the hot path of scoring (text events, the
+    commonest, are handled inline).
     """
     src = markdown.encode("utf-8")
     lines: list[Line] = []
@@ -235,14 +228,9 @@ def _read_events(markdown: str) -> list[Line]:
         return nl_count
 
     def open_line(byte_offset: int) -> Line:
-        nonlocal current, block_start, nl_at, nl_count
+        nonlocal current, block_start
         kind = "heading" if heading else (list_stack[-1] if list_stack else "para")
-        if byte_offset >= nl_at:  # lineno(byte_offset), inline
-            nl_count += src.count(b"\n", nl_at, byte_offset)
-        else:
-            nl_count = src.count(b"\n", 0, byte_offset)
-        nl_at = byte_offset
-        line = Line(kind, [], nl_count, len(list_stack))
+        line = Line(kind, [], lineno(byte_offset), len(list_stack))
         if item_fresh and item_fresh[-1] and list_stack:
             line.item_start = True
             item_fresh[-1] = False
@@ -280,13 +268,15 @@ def _read_events(markdown: str) -> list[Line]:
         block_start = -1
         # the first character of the block's first line and the last of its last line
         for seg in first:
-            if seg.text:
-                if seg.text[0].isspace():
+            text = seg.text
+            if text:
+                if text[0].isspace():
                     raise _Defer("white space at the edge of a block")
                 break
         for seg in reversed(last):
-            if seg.text:
-                if seg.text[-1].isspace():
+            text = seg.text
+            if text:
+                if text[-1].isspace():
                     raise _Defer("white space at the edge of a block")
                 break
 
@@ -396,9 +386,6 @@ def _read_events(markdown: str) -> list[Line]:
     current = None
     if block_start >= 0:
         close_block()
-    for line in lines:
-        if line.kind == "para" and line.segments:
-            _mark_glyph_bullet(line)
     return lines
 
 
@@ -406,7 +393,7 @@ def _html_line(src: bytes, text: str, start: int, end: int, lineno: int) -> Line
     """A one-line HTML block between blank lines, with no inline markup, is the
     paragraph markdown-it reads there; anything else is deferred."""
     body = text.rstrip("\n")
-    if "\n" in body or _INLINE_MARKUP.intersection(body):
+    if "\n" in body or not _INLINE_MARKUP.isdisjoint(body):
         raise _Defer("HTML block")
     line_start = src.rfind(b"\n", 0, start) + 1
     if src[line_start:start].strip(b" "):
@@ -453,14 +440,20 @@ def _lines_from_events(markdown: str) -> list[Line] | None:
 
 
 def _document(lines: list[Line]) -> Document:
-    """Merge adjacent segments with the same style, index lines and find bold spans.
+    """Mark '•' bullets, merge adjacent segments with the same style, index lines and
+    find bold spans.
 
-    The lines' segments are fresh from a reading: merged in place, not copied."""
+    The lines' segments are fresh from a reading: changed in place, not copied."""
     text_parts: list[str] = []
     offset = 0
     bold_spans: list[BoldSpan] = []
     for i, line in enumerate(lines):
         segments = line.segments
+        if line.kind == "para" and segments:
+            first = segments[0].text
+            # lstrip (which strips what isspace calls space) only where it may reveal a glyph
+            if first and (first[0] in _BULLET_GLYPHS or first[0].isspace()):
+                _mark_glyph_bullet(line, segments[0])
         if len(segments) == 1:  # the common line: one segment, nothing to merge or join
             seg = segments[0]
             text = seg.text
@@ -484,10 +477,12 @@ def _document(lines: list[Line]) -> Document:
                         merged.append(seg)
                         prev = seg
                 segments = line.segments = merged
-            for seg in segments:
-                if "](" in seg.text:
-                    seg.text = _LINK.sub(r"\1", seg.text)  # a markdown link reads as its text
             text = "".join([seg.text for seg in segments])
+            if "](" in text:  # (no segment has it where the line has not)
+                for seg in segments:
+                    if "](" in seg.text:
+                        seg.text = _LINK.sub(r"\1", seg.text)  # a markdown link reads as its text
+                text = "".join([seg.text for seg in segments])
             line.index = i
             line.offset = offset
             line.text = text
