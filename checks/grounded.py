@@ -10,10 +10,14 @@ from .spec import StyleSpec
 _UP = r"[^\W\d_a-z]"  # an upper-case letter, accented ones included ("Žbanić", "Álvarez")
 _NAME = rf"({_UP}[\w'’.-]+(?:\s+(?:de |van |von |del |da |di |la |le )?{_UP}[\w'’.-]+){{0,2}})"
 _DIRECTED_BY = re.compile(r"(?:[Dd]irected by|[Hh]elmed by|[Ff]rom director|[Bb]y director|[Dd]irector)\s+" + _NAME)
-_POSSESSIVE = re.compile(
-    _NAME + r"(?:'s|’s)\s+(?:[\w-]+\s+){0,2}?(?:film|movie|masterpiece|classic|direction|thriller|drama|"
+_POSSESSIVE_TAIL = (
+    r"(?:'s|’s)\s+(?:[\w-]+\s+){0,2}?(?:film|movie|masterpiece|classic|direction|thriller|drama|"
     r"comedy|epic|gem|take|debut|noir|western|horror|picture|work)"
 )
+_POSSESSIVE = re.compile(_NAME + _POSSESSIVE_TAIL)
+# What follows the name in every _POSSESSIVE match: where it is absent, the scan for a
+# name (tried at every position of the sentence) cannot succeed.
+_POSSESSIVE_TAIL_RX = re.compile(_POSSESSIVE_TAIL)
 _DIRECTS = re.compile(_NAME + r"\s+(?:directs|directed|helms|helmed)\b")
 GENRE_WORDS = {
     "animated": "Animation", "animation": "Animation", "cartoon": "Animation", "anime": "Animation",
@@ -23,7 +27,17 @@ GENRE_WORDS = {
     "space opera": "Science Fiction",
 }
 _GENRE_RX = re.compile(r"\b(" + "|".join(sorted(map(re.escape, GENRE_WORDS), key=len, reverse=True)) + r")\b", re.I)
+# Every genre word's first word (no white space in it) contains one of these pieces, so a
+# sentence without any of them (case-insensitively) holds no genre claim, even once the
+# pick's title is cut out of it (the cut leaves a space, which no piece spans).
+_GENRE_PIECES = ("anim", "cartoon", "documentary", "horror", "slasher", "musical", "western", "superhero", "sci",
+                 "space")
+assert all(any(p in w.split()[0] for p in _GENRE_PIECES) for w in GENRE_WORDS)
+# Outside ASCII, re.I folds more than str.lower() does ('ſ' is 's', 'İ' is 'i'): ask the regex engine.
+_GENRE_PIECES_RX = re.compile("|".join(_GENRE_PIECES), re.I)
 _COMPARE = re.compile(r"\b(?:like|than|since you|because you|similar|same|reminds|echo|as in|unlike|fans? of|meets|vibes?)\b", re.I)
+# sentences() splits only after '.', '!' or '?' followed by white space, or at a newline.
+_SPLIT_POINT = re.compile(r"[.!?]\s|\n")
 
 
 _IT_THIS = re.compile(r"\s*(?:it|this|this one)\b", re.I)
@@ -35,11 +49,29 @@ def _director_names(sentence: str) -> list[tuple[str, bool]]:
     names = []
     if "irect" in sentence or "elmed by" in sentence:  # every _DIRECTED_BY cue
         names += [(m.group(1), True) for m in _DIRECTED_BY.finditer(sentence)]
-    if "'s" in sentence or "’s" in sentence:
+    if ("'s" in sentence or "’s" in sentence) and _POSSESSIVE_TAIL_RX.search(sentence):
         names += [(m.group(1), False) for m in _POSSESSIVE.finditer(sentence)]
     if "direct" in sentence or "helm" in sentence:
         names += [(m.group(1), False) for m in _DIRECTS.finditer(sentence)]
     return names
+
+
+def _line_sentences(text: str) -> list[str]:
+    """``sentences(text)`` for one line. A section's sentences are its lines' sentences in
+    order: every newline is a split point, and the splits are white space, which
+    ``sentences`` strips."""
+    if _SPLIT_POINT.search(text) is None:  # one sentence (most lines)
+        text = text.strip()
+        return [text] if text else []
+    return sentences(text)
+
+
+def _may_claim_genre(sentence: str) -> bool:
+    """False when the sentence provably holds no _GENRE_RX match."""
+    if sentence.isascii():
+        low = sentence.lower()
+        return any(p in low for p in _GENRE_PIECES)
+    return _GENRE_PIECES_RX.search(sentence) is not None
 
 
 class Grounded(Check):
@@ -65,6 +97,7 @@ class Grounded(Check):
         a = analyse(prompt, response, spec, meta)
         gs = spec.grounded
         supported, contradicted, unverifiable = [], [], []
+        doc_lines = a.doc.lines
         for i, pick in enumerate(a.picks):
             film = pick.film
             if film is None:
@@ -76,42 +109,51 @@ class Grounded(Check):
                     supported.append(f"{pick.text}: year {pick.year} (catalogue {film.year})")
                 else:
                     contradicted.append(f"{pick.text}: year {pick.year}, catalogue says {film.year}")
-            section = a.section_text(i)
-            directors = {normalise(d) for d in film.directors}
-            surnames = {d.split()[-1] for d in directors if d}
-            for s in sentences(section):
-                names = _director_names(s)
-                for name, explicit in names:
-                    key = normalise(name)
-                    if not key:
+            directors = surnames = None  # of the film, once a sentence names someone
+            title_key = title_rx = None  # of the pick, once a sentence may claim a genre
+            first, end = a.sections[i]  # the section's sentences, line by line (as section_text's)
+            for line in doc_lines[first:end]:
+                for s in _line_sentences(line.text):
+                    names = _director_names(s)
+                    if names and directors is None:
+                        directors = {normalise(d) for d in film.directors}
+                        surnames = {d.split()[-1] for d in directors if d}
+                    for name, explicit in names:
+                        key = normalise(name)
+                        if not key:
+                            continue
+                        is_director = key in a.catalogue.directors or key.split()[-1] in a.catalogue.surnames
+                        if not explicit and not is_director:
+                            continue  # an actor's name, not a director claim
+                        if key in directors or key.split()[-1] in surnames:
+                            supported.append(f"{pick.text}: directed by {name}")
+                        elif not directors:
+                            unverifiable.append(f"{pick.text}: director {name} (catalogue has none)")
+                        elif _COMPARE.search(s) and not explicit:
+                            continue
+                        else:
+                            contradicted.append(f"{pick.text}: names {name} as director, catalogue says "
+                                                f"{' & '.join(film.directors)}")
+                    if not _may_claim_genre(s):
                         continue
-                    is_director = key in a.catalogue.directors or key.split()[-1] in a.catalogue.surnames
-                    if not explicit and not is_director:
-                        continue  # an actor's name, not a director claim
-                    if key in directors or key.split()[-1] in surnames:
-                        supported.append(f"{pick.text}: directed by {name}")
-                    elif not directors:
-                        unverifiable.append(f"{pick.text}: director {name} (catalogue has none)")
-                    elif _COMPARE.search(s) and not explicit:
+                    if title_key is None:
+                        title_key = normalise(pick.text)
+                        title_rx = re.compile(re.escape(pick.text), re.I)
+                    about_pick = title_key in normalise(s) or _IT_THIS.match(s)
+                    if not about_pick or _COMPARE.search(s):
                         continue
-                    else:
-                        contradicted.append(f"{pick.text}: names {name} as director, catalogue says "
-                                            f"{' & '.join(film.directors)}")
-                about_pick = normalise(pick.text) in normalise(s) or _IT_THIS.match(s)
-                if not about_pick or _COMPARE.search(s):
-                    continue
-                claim_text = re.sub(re.escape(pick.text), " ", s, flags=re.I)  # "Western Front" is no genre claim
-                for m in _GENRE_RX.finditer(claim_text):
-                    genre = GENRE_WORDS[m.group(1).lower()]
-                    if genre not in gs.distinctive_genres:
-                        continue
-                    if not film.genres or (genre == "Animation" and film.source.startswith("vega")):
-                        unverifiable.append(f"{pick.text}: genre {genre}")
-                    elif genre in film.genres:
-                        supported.append(f"{pick.text}: genre {genre}")
-                    else:
-                        contradicted.append(f"{pick.text}: called {m.group(1)}, catalogue genres "
-                                            f"{', '.join(film.genres)}")
+                    claim_text = title_rx.sub(" ", s)  # "Western Front" is no genre claim
+                    for m in _GENRE_RX.finditer(claim_text):
+                        genre = GENRE_WORDS[m.group(1).lower()]
+                        if genre not in gs.distinctive_genres:
+                            continue
+                        if not film.genres or (genre == "Animation" and film.source.startswith("vega")):
+                            unverifiable.append(f"{pick.text}: genre {genre}")
+                        elif genre in film.genres:
+                            supported.append(f"{pick.text}: genre {genre}")
+                        else:
+                            contradicted.append(f"{pick.text}: called {m.group(1)}, catalogue genres "
+                                                f"{', '.join(film.genres)}")
         checked = len(supported) + len(contradicted)
         ev = [f"agrees: {x}" for x in supported] + [f"contradicts the catalogue: {x}" for x in contradicted]
         ev += [f"unverifiable: {x}" for x in unverifiable]
