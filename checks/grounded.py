@@ -70,6 +70,16 @@ def _line_sentences(text: str) -> list[str]:
     return sentences(text)
 
 
+def _may_claim(line_text: str) -> bool:
+    """False when no sentence of the line can name a director or claim a genre: the
+    pre-tests of ``_director_names`` and ``_may_claim_genre`` failing on the whole line
+    fail on each of its sentences (each is a part of the line)."""
+    if ("irect" in line_text or "elmed by" in line_text or "helm" in line_text
+            or (("'s" in line_text or "’s" in line_text) and _POSSESSIVE_TAIL_RX.search(line_text))):
+        return True
+    return _may_claim_genre(line_text)
+
+
 def _may_claim_genre(sentence: str) -> bool:
     """False when the sentence provably holds no _GENRE_RX match."""
     if sentence.isascii():
@@ -119,6 +129,8 @@ class Grounded(Check):
             title_ascii_low = pick.text.lower() if pick.text.isascii() else ""
             first, end = a.sections[i]  # the section's sentences, line by line (as section_text's)
             for line in doc_lines[first:end]:
+                if not _may_claim(line.text):  # most lines
+                    continue
                 for s in _line_sentences(line.text):
                     names = _director_names(s)
                     if names and directors is None:
