@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .analysis import analyse, sentences
 from .base import Check, CheckResult
@@ -89,6 +90,13 @@ def _may_claim_genre(sentence: str) -> bool:
     return _GENRE_PIECES_RX.search(sentence) is not None
 
 
+@lru_cache(maxsize=4096)
+def _director_keys(directors: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """A film's directors (``Film.directors``, catalogue data), normalised, and their surnames."""
+    keys = frozenset(normalise(d) for d in directors)
+    return keys, frozenset(d.split()[-1] for d in keys if d)
+
+
 class Grounded(Check):
     """The facts an answer states about its picks agree with the catalogue.
 
@@ -134,8 +142,7 @@ class Grounded(Check):
                 for s in _line_sentences(line.text):
                     names = _director_names(s)
                     if names and directors is None:
-                        directors = {normalise(d) for d in film.directors}
-                        surnames = {d.split()[-1] for d in directors if d}
+                        directors, surnames = _director_keys(film.directors)
                     for name, explicit in names:
                         key = normalise(name)
                         if not key:
