@@ -21,8 +21,9 @@ def _is_label(line: Line, rx: re.Pattern) -> bool:
     if line.kind == "code":
         return False
     text = line.text
-    m = _LEAD.match(text)  # always matches; what _LEAD.sub("", text) would cut
-    return rx.match(text[m.end():] if m.end() else text) is not None
+    if text[:1].isalnum():  # nothing for _LEAD to cut ([\W_] is what is not alnum)
+        return rx.match(text) is not None
+    return rx.match(_LEAD.sub("", text)) is not None
 
 
 def find_label(lines: list[Line], pattern: str) -> int | None:
@@ -58,24 +59,25 @@ class WhyItFits(Check):
         good = 0
         ev = []
         for i, pick in enumerate(a.picks):
-            first, end = a.sections[i]
-            lines = doc_lines[first:end]  # a.section_lines(i)
-            label = next((j for j, line in enumerate(lines) if _is_label(line, rx)), None)  # find_label
+            first, end = a.sections[i]  # the lines of a.section_lines(i)
+            label = None  # the first label line; the bullets follow it, up to the next label
+            bullets = 0
+            for k in range(first, end):
+                line = doc_lines[k]
+                if _is_label(line, rx):
+                    if label is not None:
+                        break
+                    label = k
+                elif label is not None and line.is_bullet:
+                    bullets += 1
             if label is None:
                 ev.append(f"{pick.text!r}: no 'Why it fits' line before the next pick")
                 continue
-            after = lines[label + 1:]
-            bullets = 0
-            for line in after:
-                if _is_label(line, rx):
-                    break
-                if line.is_bullet:
-                    bullets += 1
             if bullets >= need:
                 good += 1
-                ev.append(f"{pick.text!r}: 'Why it fits' on line {lines[label].index + 1} with {bullets} bullets")
+                ev.append(f"{pick.text!r}: 'Why it fits' on line {doc_lines[label].index + 1} with {bullets} bullets")
             else:
-                numbered = sum(1 for line in after if line.kind == "ordered" and line.item_start)
+                numbered = sum(1 for line in doc_lines[label + 1:end] if line.kind == "ordered" and line.item_start)
                 extra = f" (a numbered list of {numbered} instead)" if numbered else ""
                 ev.append(f"{pick.text!r}: 'Why it fits' has {bullets} bullet(s), needs {need}{extra}")
         return self.verdict(good == len(a.picks), good / len(a.picks), ev)
