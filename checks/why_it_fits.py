@@ -64,7 +64,8 @@ class WhyItFits(Check):
             bullets = 0
             for k in range(first, end):
                 line = doc_lines[k]
-                if _is_label(line, rx):
+                text = line.text  # _is_label(line, rx), inlined
+                if line.kind != "code" and rx.match(text if text[:1].isalnum() else _LEAD.sub("", text)):
                     if label is not None:
                         break
                     label = k
