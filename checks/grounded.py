@@ -37,7 +37,7 @@ _GENRE_RX = re.compile(r"\b(" + "|".join(sorted(map(re.escape, GENRE_WORDS), key
 _GENRE_PIECES = ("anim", "cartoon", "documentary", "horror", "slasher", "musical", "western", "superhero", "sci",
                  "space")
 assert all(any(p in w.split()[0] for p in _GENRE_PIECES) for w in GENRE_WORDS)
-assert all(" " not in p for p in _GENRE_PIECES)
+assert all(p.isascii() and p.isalpha() and p.islower() for p in _GENRE_PIECES)
 # Outside ASCII, re.I folds more than str.lower() does ('ſ' is 's', 'İ' is 'i'): ask the regex engine.
 _GENRE_PIECES_RX = re.compile("|".join(_GENRE_PIECES), re.I)
 _COMPARE = re.compile(r"\b(?:like|than|since you|because you|similar|same|reminds|echo|as in|unlike|fans? of|meets|vibes?)\b", re.I)
@@ -83,11 +83,14 @@ def _may_claim(line_text: str) -> bool:
 
 def _may_claim_genre(sentence: str) -> bool:
     """False when the sentence provably holds no _GENRE_RX match."""
-    if sentence.isascii():
-        low = sentence.lower()  # _GENRE_PIECES, unrolled
-        return ("anim" in low or "cartoon" in low or "documentary" in low or "horror" in low or "slasher" in low
-                or "musical" in low or "western" in low or "superhero" in low or "sci" in low or "space" in low)
-    return _GENRE_PIECES_RX.search(sentence) is not None
+    low = sentence.lower()  # _GENRE_PIECES, unrolled
+    if ("anim" in low or "cartoon" in low or "documentary" in low or "horror" in low or "slasher" in low
+            or "musical" in low or "western" in low or "superhero" in low or "sci" in low or "space" in low):
+        return True
+    # re.I matches a piece's letter to itself in either case (which lower() finds) or to one of
+    # 'İ', 'ı', 'ſ' and 'K' (Kelvin sign), the only non-ASCII characters it matches to ASCII letters.
+    return (not sentence.isascii() and ("İ" in sentence or "ı" in sentence or "ſ" in sentence or "K" in sentence)
+            and _GENRE_PIECES_RX.search(sentence) is not None)
 
 
 @lru_cache(maxsize=4096)
