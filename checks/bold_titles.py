@@ -28,8 +28,12 @@ class BoldTitles(Check):
             if a.bold_other:
                 ev.append("bold used only for non-title text: " + ", ".join(repr(b) for b in a.bold_other[:5]))
             return self.failed(0.0, ev, picks=[])
-        bold = [p for p in a.picks if p.bold]
-        plain = [p for p in a.picks if not p.bold]
-        ev = [f"bold title: {p.text!r}" for p in bold]
-        ev += [f"not bold ({p.style}, {p.reason}): {p.text!r} on line {p.line + 1}" for p in plain]
-        return self.verdict(not plain, len(bold) / len(a.picks), ev, picks=[p.to_dict() for p in a.picks])
+        ev = []  # the bold titles, then the others
+        plain = []
+        for p in a.picks:
+            if p.bold:
+                ev.append(f"bold title: {p.text!r}")
+            else:
+                plain.append(f"not bold ({p.style}, {p.reason}): {p.text!r} on line {p.line + 1}")
+        n = len(a.picks)
+        return self.verdict(not plain, (n - len(plain)) / n, ev + plain, picks=[p.to_dict() for p in a.picks])

@@ -25,8 +25,13 @@ class KnownTitles(Check):
             titles.setdefault(b.text.lower(), b)
         if not titles:
             return self.unscored(["no bold title to look up"])
-        known = [b for b in titles.values() if b.film]
-        unknown = [b for b in titles.values() if not b.film]
-        ev = [f"known: {b.text!r} = {b.film.label}" for b in known]
-        ev += [f"not in the catalogue (possible hallucination): {b.text!r}" for b in unknown]
-        return self.verdict(not unknown, len(known) / len(titles), ev, unknown=[b.text for b in unknown])
+        ev = []  # the known titles, then the unknown ones
+        unknown = []
+        for b in titles.values():
+            if b.film:
+                ev.append(f"known: {b.text!r} = {b.film.label}")
+            else:
+                unknown.append(b.text)
+        n = len(titles)
+        ev += [f"not in the catalogue (possible hallucination): {t!r}" for t in unknown]
+        return self.verdict(not unknown, (n - len(unknown)) / n, ev, unknown=unknown)

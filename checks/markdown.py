@@ -36,7 +36,7 @@ from markdown_it import MarkdownIt
 _MD = MarkdownIt("zero").enable(
     ["heading", "lheading", "hr", "list", "paragraph", "fence", "code", "emphasis", "escape", "backticks", "newline"]
 )
-_BULLET_GLYPHS = ("•", "●", "▪", "◦", "‣")
+_BULLET_GLYPHS = frozenset(("•", "●", "▪", "◦", "‣"))
 
 
 @dataclass
@@ -84,17 +84,14 @@ class Document:
     text: str  # the lines' plain text joined with '\n' (offsets refer to it)
 
 
-def _split_glyph_bullets(line: Line) -> list[Line]:
-    """A paragraph line starting with '•' is an unordered bullet item."""
-    if line.kind != "para" or not line.segments:
-        return [line]
-    first = line.segments[0]
+def _mark_glyph_bullet(line: Line, first: Segment) -> None:
+    """A paragraph line starting with '•' is an unordered bullet item (``first`` is its
+    first segment, whose text starts with a glyph or white space)."""
     stripped = first.text.lstrip()
     if stripped[:1] in _BULLET_GLYPHS:
         first.text = stripped[1:].lstrip()
         line.kind, line.item_start = "bullet", True
         line.depth = max(line.depth, 1)
-    return [line]
 
 
 _LINK = re.compile(r"\[([^\]\n]+)\]\([^)\n]*\)")
@@ -188,8 +185,7 @@ def _lines_from_tokens(markdown: str) -> list[Line]:
                 elif ct == "image":
                     current.segments.append(Segment(child.content, bool(bold), bool(italic)))
                 # link_open/link_close: the link text arrives as text children.
-            for line in produced:
-                lines.extend(_split_glyph_bullets(line))
+            lines.extend(produced)
     return lines
 
 
@@ -197,195 +193,222 @@ class _Defer(Exception):
     """pulldown-cmark parsed a construct that markdown-it (as configured) reads as text."""
 
 
-class _EventReader:
+def _read_events(markdown: str) -> list[Line]:
     """The same lines as ``_lines_from_tokens``, built from pulldown-cmark's events.
 
     Mirrors the token walk: a line opens at a paragraph, a heading or the first inline
     event of a tight list item, and a soft or hard break starts the next line of the
     same kind. Raises ``_Defer`` on anything markdown-it would read differently.
+    One loop over local state: this is the hot path of scoring (text events, the
+    commonest, are handled inline).
     """
+    src = markdown.encode("utf-8")
+    lines: list[Line] = []
+    list_stack: list[str] = []  # "bullet" | "ordered"
+    item_fresh: list[bool] = []  # per open list item: is its first line still to come?
+    heading = False
+    current: Line | None = None  # the line inline events go to
+    block_start = -1  # index of the open paragraph's (heading's) first line; -1: none
+    bold = italic = 0
+    code: list[str] | None = None  # text of an open code block
+    code_line = 0
+    html: list[str] | None = None  # text of an open HTML block
+    html_start = 0
+    # Line numbers are counted on from the last offset asked (offsets mostly grow):
+    # nl_count == src.count(b"\n", 0, nl_at).
+    nl_at = nl_count = 0
 
-    def __init__(self, markdown: str):
-        self.src = markdown.encode("utf-8")
-        self.lines: list[Line] = []
-        self.list_stack: list[str] = []
-        self.item_fresh: list[bool] = []
-        self.heading = False
-        self.current: Line | None = None  # the line inline events go to
-        self.block_start: int | None = None  # index of the open paragraph's (heading's) first line
-        self.bold = self.italic = 0
-        self.code: list[str] | None = None  # text of an open code block
-        self.code_line = 0
-        self.html: list[str] | None = None  # text of an open HTML block
-        self.html_start = 0
+    def lineno(byte_offset: int) -> int:
+        nonlocal nl_at, nl_count
+        if byte_offset >= nl_at:
+            nl_count += src.count(b"\n", nl_at, byte_offset)
+        else:
+            nl_count = src.count(b"\n", 0, byte_offset)
+        nl_at = byte_offset
+        return nl_count
 
-    def lineno(self, byte_offset: int) -> int:
-        return self.src.count(b"\n", 0, byte_offset)
-
-    def open_line(self, byte_offset: int) -> Line:
-        kind = "heading" if self.heading else (self.list_stack[-1] if self.list_stack else "para")
-        line = Line(kind, [], self.lineno(byte_offset), len(self.list_stack))
-        if self.item_fresh and self.item_fresh[-1] and self.list_stack:
+    def open_line(byte_offset: int) -> Line:
+        nonlocal current, block_start
+        kind = "heading" if heading else (list_stack[-1] if list_stack else "para")
+        line = Line(kind, [], lineno(byte_offset), len(list_stack))
+        if item_fresh and item_fresh[-1] and list_stack:
             line.item_start = True
-            self.item_fresh[-1] = False
-        self.lines.append(line)
-        self.current = line
-        if self.block_start is None:
-            self.block_start = len(self.lines) - 1
+            item_fresh[-1] = False
+        lines.append(line)
+        current = line
+        if block_start < 0:
+            block_start = len(lines) - 1
         return line
 
-    def close_block(self) -> None:
-        """markdown-it trims a paragraph's or heading's content with its own set of white
-        space (Unicode spaces included); pulldown-cmark trims fewer: defer when it matters."""
-        self.current = None
-        if self.block_start is None:
-            return
-        first = "".join(s.text for s in self.lines[self.block_start].segments)
-        last = "".join(s.text for s in self.lines[-1].segments)
-        self.block_start = None
-        if first[:1].isspace() or last[-1:].isspace():
-            raise _Defer("white space at the edge of a block")
-
-    def inline_line(self, byte_offset: int) -> Line:
+    def inline_line(byte_offset: int) -> Line:
         """The line an inline event belongs to (a tight list item opens its own)."""
-        if self.current is not None:
-            return self.current
-        if not self.item_fresh:
+        if current is not None:
+            return current
+        if not item_fresh:
             raise _Defer("inline content outside a paragraph, heading or list item")
-        return self.open_line(byte_offset)
+        return open_line(byte_offset)
 
-    def read(self, events) -> list[Line]:
-        for event, span in events:
-            if type(event) is str:
-                self.simple(event, span)
-                continue
-            (what, value), = event.items()
-            if what == "Text":
-                if self.code is not None:
-                    self.code.append(value)
-                else:
-                    self.text(value, span)
-            elif what == "Start":
-                self.start(value, span)
-            elif what == "End":
-                self.end(value if type(value) is str else next(iter(value)), span)
-            elif what == "Code":
-                self.inline_line(span["start"]).segments.append(Segment(value, bool(self.bold), bool(self.italic), True))
-            elif what == "Html" and self.html is not None:
-                self.html.append(value)
-            else:  # InlineHtml, footnotes, math...: not read alike
-                raise _Defer(what)
-        self.close_block()
-        out: list[Line] = []
-        for line in self.lines:
-            out.extend(_split_glyph_bullets(line))
-        return out
-
-    def text(self, value: str, span: dict) -> None:
+    def add_text(value: str, byte_offset: int) -> None:
         """Adjacent text joins into one segment, as markdown-it's text tokens do."""
-        segments = self.inline_line(span["start"]).segments
-        bold, italic = bool(self.bold), bool(self.italic)
-        last = segments[-1] if segments else None
-        if last is not None and not last.code and last.bold == bold and last.italic == italic:
-            last.text += value
-        else:
-            segments.append(Segment(value, bold, italic))
+        segments = inline_line(byte_offset).segments
+        b, i = bold > 0, italic > 0  # bold, italic never go below 0
+        if segments:
+            last = segments[-1]
+            if not last.code and last.bold == b and last.italic == i:
+                last.text += value
+                return
+        segments.append(Segment(value, b, i))
 
-    def simple(self, event: str, span: dict) -> None:
-        if event in ("SoftBreak", "HardBreak"):
-            self.check_line_end(span["end"] - 1)
-            if self.list_stack and self.src.startswith(b"    ", span["end"]):
-                # a lazy continuation line indented like code: markdown-it may end the list there
-                raise _Defer("list line continued by an indented line")
-            prev = self.inline_line(span["start"])
-            self.current = Line(prev.kind, [], prev.lineno + 1, prev.depth)
-            self.lines.append(self.current)
-        elif event != "Rule":
-            raise _Defer(event)
+    def close_block() -> None:
+        """The open paragraph or heading is over. markdown-it trims its content with its own
+        set of white space (Unicode spaces included); pulldown-cmark trims fewer: defer
+        when it matters. (The caller sets ``current`` to None first.)"""
+        nonlocal block_start
+        first, last = lines[block_start].segments, lines[-1].segments
+        block_start = -1
+        # the first character of the block's first line and the last of its last line
+        for seg in first:
+            text = seg.text
+            if text:
+                if text[0].isspace():
+                    raise _Defer("white space at the edge of a block")
+                break
+        for seg in reversed(last):
+            text = seg.text
+            if text:
+                if text[-1].isspace():
+                    raise _Defer("white space at the edge of a block")
+                break
 
-    def check_line_end(self, newline: int) -> None:
-        """markdown-it reads a backslash before trailing spaces its own way: defer."""
-        src, j = self.src, newline
-        while j > 0 and src[j - 1] == 32:
-            j -= 1
-        if j < newline and src[j - 1:j] == b"\\":
-            raise _Defer("backslash before trailing spaces")
-
-    def start(self, tag, span: dict) -> None:
+    for event, span in pyromark.events_with_range(markdown):
+        if type(event) is str:
+            if event == "SoftBreak" or event == "HardBreak":
+                end = span["end"]
+                # markdown-it reads a backslash before trailing spaces its own way: defer
+                j = newline = end - 1
+                while j > 0 and src[j - 1] == 32:
+                    j -= 1
+                if j < newline and src[j - 1:j] == b"\\":
+                    raise _Defer("backslash before trailing spaces")
+                if list_stack and src.startswith(b"    ", end):
+                    # a lazy continuation line indented like code: markdown-it may end the list there
+                    raise _Defer("list line continued by an indented line")
+                prev = current if current is not None else inline_line(span["start"])
+                current = Line(prev.kind, [], prev.lineno + 1, prev.depth)
+                lines.append(current)
+            elif event != "Rule":
+                raise _Defer(event)
+            continue
+        # An event is a one-key dict; its value is never None for these keys.
+        value = event.get("Text")
+        if value is not None:  # the commonest event: add_text, inline
+            if code is not None:
+                code.append(value)
+                continue
+            segments = (current if current is not None else inline_line(span["start"])).segments
+            b, i = bold > 0, italic > 0
+            if segments:
+                last = segments[-1]
+                if not last.code and last.bold == b and last.italic == i:
+                    last.text += value
+                    continue
+            segments.append(Segment(value, b, i))
+            continue
+        is_start = True
+        tag = event.get("Start")
+        if tag is None:
+            tag = event.get("End")
+            if tag is None:
+                (what, value), = event.items()
+                if what == "Code":
+                    line = current if current is not None else inline_line(span["start"])
+                    line.segments.append(Segment(value, bold > 0, italic > 0, True))
+                elif what == "Html" and html is not None:
+                    html.append(value)
+                else:  # InlineHtml, footnotes, math...: not read alike
+                    raise _Defer(what)
+                continue
+            is_start = False
         name = tag if type(tag) is str else next(iter(tag))
         if name == "Strong":
-            self.text("", span)  # markdown-it leaves an empty text token before strong_open
-            self.bold += 1
-            return
+            # markdown-it leaves an empty text token before strong_open and after strong_close
+            if is_start:
+                add_text("", span["start"])
+                bold += 1
+            else:
+                if bold:
+                    bold -= 1
+                add_text("", span["start"])
+            continue
         if name == "Emphasis":
-            self.inline_line(span["start"])
-            self.italic += 1
-            return
-        self.close_block()  # a block starts: the previous line is over
-        if name == "Paragraph":
-            self.open_line(span["start"])
+            if is_start:
+                inline_line(span["start"])
+                italic += 1
+            elif italic:
+                italic -= 1
+            continue
+        # a block starts or ends: the previous line is over
+        current = None
+        if block_start >= 0:
+            close_block()
+        if is_start:
+            if name == "Item":
+                item_fresh.append(True)
+            elif name == "Paragraph":
+                open_line(span["start"])
+            elif name == "List":
+                list_stack.append("bullet" if tag["List"] is None else "ordered")
+            elif name == "Heading":
+                heading = True
+                open_line(span["start"])
+            elif name == "HtmlBlock" and not list_stack and not item_fresh:
+                html, html_start = [], span["start"]
+            elif name == "CodeBlock":
+                code = []
+                code_line = lineno(span["start"])
+            else:  # BlockQuote, Link, Image, an HTML block inside a list...
+                raise _Defer(name)
+        elif name == "Item":
+            item_fresh.pop()
+        elif name == "List":
+            list_stack.pop()
         elif name == "Heading":
-            self.heading = True
-            self.open_line(span["start"])
-        elif name == "List":
-            self.list_stack.append("bullet" if tag["List"] is None else "ordered")
-        elif name == "Item":
-            self.item_fresh.append(True)
-        elif name == "CodeBlock":
-            self.code = []
-            self.code_line = self.lineno(span["start"])
-        elif name == "HtmlBlock" and not self.list_stack and not self.item_fresh:
-            self.html, self.html_start = [], span["start"]
-        else:  # BlockQuote, Link, Image, an HTML block inside a list...
-            raise _Defer(name)
-
-    def end(self, name: str, span: dict) -> None:
-        if name == "Strong":
-            self.bold = max(0, self.bold - 1)
-            self.text("", span)  # ... and after strong_close
-            return
-        if name == "Emphasis":
-            self.italic = max(0, self.italic - 1)
-            return
-        self.close_block()
-        if name == "Heading":
-            self.heading = False
-        elif name == "List":
-            self.list_stack.pop()
-        elif name == "Item":
-            self.item_fresh.pop()
-        elif name == "CodeBlock":
-            code = "".join(self.code).rstrip("\n")
-            if code and not code.rsplit("\n", 1)[-1].strip():
-                raise _Defer("code block ending in a blank line")  # markdown-it drops it at the end
-            self.lines.append(Line("code", [Segment(code, code=True)], self.code_line))
-            self.code = None
+            heading = False
         elif name == "HtmlBlock":
-            self.lines.append(self.html_line(span["end"]))
-            self.html = None
+            lines.append(_html_line(src, "".join(html), html_start, span["end"], lineno(html_start)))
+            html = None
+        elif name == "CodeBlock":
+            text = "".join(code).rstrip("\n")
+            if text and not text.rsplit("\n", 1)[-1].strip():
+                raise _Defer("code block ending in a blank line")  # markdown-it drops it at the end
+            lines.append(Line("code", [Segment(text, code=True)], code_line))
+            code = None
+    current = None
+    if block_start >= 0:
+        close_block()
+    return lines
 
-    def html_line(self, end: int) -> Line:
-        """A one-line HTML block between blank lines, with no inline markup, is the
-        paragraph markdown-it reads there; anything else is deferred."""
-        text = "".join(self.html)
-        body = text.rstrip("\n")
-        if "\n" in body or _INLINE_MARKUP.intersection(body):
-            raise _Defer("HTML block")
-        src, start = self.src, self.html_start
-        line_start = src.rfind(b"\n", 0, start) + 1
-        if src[line_start:start].strip(b" "):
-            raise _Defer("HTML block")
-        if line_start > 0:
-            prev_start = src.rfind(b"\n", 0, line_start - 1) + 1
-            if src[prev_start:line_start - 1].strip(b" \t"):
-                raise _Defer("HTML block not after a blank line")
-        next_end = src.find(b"\n", end)
-        if end < len(src) and src[end:next_end if next_end >= 0 else len(src)].strip(b" \t"):
-            raise _Defer("HTML block not before a blank line")
-        content = body.strip(" \t")
-        if not content or content != content.strip():  # other white space at an end: trimmed differently
-            raise _Defer("HTML block")
-        return Line("para", [Segment(content)], self.lineno(start), 0)
+
+def _html_line(src: bytes, text: str, start: int, end: int, lineno: int) -> Line:
+    """A one-line HTML block between blank lines, with no inline markup, is the
+    paragraph markdown-it reads there; anything else is deferred."""
+    body = text.rstrip("\n")
+    if "\n" in body or not _INLINE_MARKUP.isdisjoint(body):
+        raise _Defer("HTML block")
+    line_start = src.rfind(b"\n", 0, start) + 1
+    if src[line_start:start].strip(b" "):
+        raise _Defer("HTML block")
+    if line_start > 0:
+        prev_start = src.rfind(b"\n", 0, line_start - 1) + 1
+        if src[prev_start:line_start - 1].strip(b" \t"):
+            raise _Defer("HTML block not after a blank line")
+    next_end = src.find(b"\n", end)
+    if end < len(src) and src[end:next_end if next_end >= 0 else len(src)].strip(b" \t"):
+        raise _Defer("HTML block not before a blank line")
+    content = body.strip(" \t")
+    if not content or content != content.strip():  # other white space at an end: trimmed differently
+        raise _Defer("HTML block")
+    return Line("para", [Segment(content)], lineno, 0)
 
 
 def _unsure_flanking(markdown: str) -> bool:
@@ -393,6 +416,10 @@ def _unsure_flanking(markdown: str) -> bool:
     one unassigned in Python's Unicode tables, a control, a line or paragraph separator.
     Letters, marks, digits, punctuation, symbols and spaces are classed alike."""
     if markdown.isascii():
+        return False
+    # Exact shortcut: such a character is in a category C* or Z* (and not ' '), the ones
+    # str.isprintable rejects, so a text printable but for its newlines has none.
+    if markdown.replace("\n", "").isprintable():
         return False
     for m in _DELIM_BESIDE_NON_ASCII.finditer(markdown):
         category = unicodedata.category(m.group())
@@ -407,37 +434,66 @@ def _lines_from_events(markdown: str) -> list[Line] | None:
             or "]:" in markdown or ("&" in markdown and _ENTITY.search(markdown)) or _unsure_flanking(markdown)):
         return None
     try:
-        return _EventReader(markdown).read(pyromark.events_with_range(markdown))
+        return _read_events(markdown)
     except _Defer:
         return None
 
 
 def _document(lines: list[Line]) -> Document:
-    """Merge adjacent segments with the same style, index lines and find bold spans."""
+    """Mark '•' bullets, merge adjacent segments with the same style, index lines and
+    find bold spans.
+
+    The lines' segments are fresh from a reading: changed in place, not copied."""
     text_parts: list[str] = []
     offset = 0
     bold_spans: list[BoldSpan] = []
     for i, line in enumerate(lines):
-        merged: list[Segment] = []
-        for seg in line.segments:
-            if merged and (merged[-1].bold, merged[-1].italic, merged[-1].code) == (seg.bold, seg.italic, seg.code):
-                merged[-1].text += seg.text
-            else:
-                merged.append(Segment(seg.text, seg.bold, seg.italic, seg.code))
-        for seg in merged:
-            if "](" in seg.text:
-                seg.text = _LINK.sub(r"\1", seg.text)  # a markdown link reads as its text
-        line.segments = merged
-        line.index = i
-        line.offset = offset
-        line.finish()
-        pos = 0
-        for seg in merged:
-            if seg.bold and seg.text.strip():
-                before = line.text[:pos]
-                at_start = not any(ch.isalpha() for ch in before)
-                bold_spans.append(BoldSpan(seg.text.strip(), i, at_start, offset + pos))
-            pos += len(seg.text)
-        text_parts.append(line.text)
-        offset += len(line.text) + 1
+        segments = line.segments
+        if line.kind == "para" and segments:
+            first = segments[0].text
+            # lstrip (which strips what isspace calls space) only where it may reveal a glyph
+            if first and (first[0] in _BULLET_GLYPHS or first[0].isspace()):
+                _mark_glyph_bullet(line, segments[0])
+        if len(segments) == 1:  # the common line: one segment, nothing to merge or join
+            seg = segments[0]
+            text = seg.text
+            if "](" in text:
+                text = seg.text = _LINK.sub(r"\1", text)  # a markdown link reads as its text
+            line.index = i
+            line.offset = offset
+            line.text = text
+            if seg.bold:
+                stripped = text.strip()
+                if stripped:
+                    bold_spans.append(BoldSpan(stripped, i, True, offset))  # nothing before it
+        else:
+            if segments:
+                merged: list[Segment] = []
+                prev = None
+                for seg in segments:
+                    if prev is not None and prev.bold == seg.bold and prev.italic == seg.italic and prev.code == seg.code:
+                        prev.text += seg.text
+                    else:
+                        merged.append(seg)
+                        prev = seg
+                segments = line.segments = merged
+            text = "".join([seg.text for seg in segments])
+            if "](" in text:  # (no segment has it where the line has not)
+                for seg in segments:
+                    if "](" in seg.text:
+                        seg.text = _LINK.sub(r"\1", seg.text)  # a markdown link reads as its text
+                text = "".join([seg.text for seg in segments])
+            line.index = i
+            line.offset = offset
+            line.text = text
+            pos = 0
+            for seg in segments:
+                if seg.bold:
+                    stripped = seg.text.strip()
+                    if stripped:
+                        at_start = not any(map(str.isalpha, text[:pos]))
+                        bold_spans.append(BoldSpan(stripped, i, at_start, offset + pos))
+                pos += len(seg.text)
+        text_parts.append(text)
+        offset += len(text) + 1
     return Document(lines, bold_spans, "\n".join(text_parts))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .analysis import analyse
 from .base import Check, CheckResult
@@ -10,14 +11,26 @@ from .spec import StyleSpec
 _LEAD = re.compile(r"^[\W_]*")
 
 
+@lru_cache(maxsize=16)
+def _label_rx(pattern: str) -> re.Pattern:
+    return re.compile(pattern + r"\b", re.I)
+
+
+def _is_label(line: Line, rx: re.Pattern) -> bool:
+    """The line's label (its text after any leading punctuation) matches ``rx``."""
+    if line.kind == "code":
+        return False
+    text = line.text
+    if text[:1].isalnum():  # nothing for _LEAD to cut ([\W_] is what is not alnum)
+        return rx.match(text) is not None
+    return rx.match(_LEAD.sub("", text)) is not None
+
+
 def find_label(lines: list[Line], pattern: str) -> int | None:
     """Index (within ``lines``) of the first line whose label is "Why it fits"."""
-    rx = re.compile(pattern + r"\b", re.I)
+    rx = _label_rx(pattern)
     for i, line in enumerate(lines):
-        if line.kind == "code":
-            continue
-        body = _LEAD.sub("", line.text)
-        if rx.match(body):
+        if _is_label(line, rx):
             return i
     return None
 
@@ -41,26 +54,31 @@ class WhyItFits(Check):
         if not a.picks:
             return self.failed(0.0, ["no recommended title found, so no 'Why it fits' sections to check"])
         need = spec.why_it_fits.min_bullets
+        rx = _label_rx(spec.why_it_fits.label_pattern)
+        doc_lines = a.doc.lines
         good = 0
         ev = []
         for i, pick in enumerate(a.picks):
-            lines = a.section_lines(i)
-            label = find_label(lines, spec.why_it_fits.label_pattern)
+            first, end = a.sections[i]  # the lines of a.section_lines(i)
+            label = None  # the first label line; the bullets follow it, up to the next label
+            bullets = 0
+            for k in range(first, end):
+                line = doc_lines[k]
+                text = line.text  # _is_label(line, rx), inlined
+                if line.kind != "code" and rx.match(text if text[:1].isalnum() else _LEAD.sub("", text)):
+                    if label is not None:
+                        break
+                    label = k
+                elif label is not None and line.is_bullet:
+                    bullets += 1
             if label is None:
                 ev.append(f"{pick.text!r}: no 'Why it fits' line before the next pick")
                 continue
-            after = lines[label + 1:]
-            bullets = 0
-            for line in after:
-                if find_label([line], spec.why_it_fits.label_pattern) is not None:
-                    break
-                if line.is_bullet:
-                    bullets += 1
-            numbered = sum(1 for line in after if line.kind == "ordered" and line.item_start)
             if bullets >= need:
                 good += 1
-                ev.append(f"{pick.text!r}: 'Why it fits' on line {lines[label].index + 1} with {bullets} bullets")
+                ev.append(f"{pick.text!r}: 'Why it fits' on line {doc_lines[label].index + 1} with {bullets} bullets")
             else:
+                numbered = sum(1 for line in doc_lines[label + 1:end] if line.kind == "ordered" and line.item_start)
                 extra = f" (a numbered list of {numbered} instead)" if numbered else ""
                 ev.append(f"{pick.text!r}: 'Why it fits' has {bullets} bullet(s), needs {need}{extra}")
         return self.verdict(good == len(a.picks), good / len(a.picks), ev)
