@@ -382,13 +382,13 @@ def _line_head_hit(line_text: str, start: int, end: int) -> bool:
     return bool(_HEAD_END.match(after))
 
 
-@text_cache(maxsize=1024)
+@text_cache(maxsize=1024, scope="vocabulary")
 def _prompt_cached(prompt: str, spec: StyleSpec, meta_key: tuple) -> Taste:
     cat = _spec_catalogue(spec)
     return analyse_prompt(prompt, spec, cat, {k: list(v) for k, v in meta_key})
 
 
-@text_cache(maxsize=64)
+@text_cache(maxsize=64, scope="answer")
 def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple) -> Analysis:
     cat = _spec_catalogue(spec)
     doc = parse(response)

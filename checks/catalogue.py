@@ -33,7 +33,7 @@ CSV_FIELDS = ("title", "year", "genres", "director", "aliases", "source", "ratin
 REQUIRED_FIELDS = CSV_FIELDS[:6]
 
 
-@text_cache(maxsize=65536)
+@text_cache(maxsize=65536, scope="vocabulary")
 def normalise(text: str) -> str:
     """Lower-case, strip accents and punctuation, '&' -> 'and', collapse spaces."""
     if not text.isascii():  # (ASCII text has no accents to strip)
@@ -165,7 +165,7 @@ class Catalogue:
         year = year or year_in_text
         return self._lookup(normalise(title), year)
 
-    @text_cache(maxsize=65536)
+    @text_cache(maxsize=65536, scope="vocabulary")
     def _lookup(self, key: str, year: int | None) -> TitleMatch | None:
         if not key:
             return None
@@ -228,7 +228,7 @@ class Catalogue:
             i = best_j + 1
         return hits
 
-    @text_cache(maxsize=8192)
+    @text_cache(maxsize=8192, scope="answer")
     def hits_in(self, text: str, capitalised_only: bool = False) -> tuple[TextHit, ...]:
         """``find_in_text``, memoised: a tuned model writes the same lines again and again."""
         return tuple(self.find_in_text(text, capitalised_only))

@@ -93,6 +93,15 @@ def _may_claim_genre(sentence: str) -> bool:
             and _GENRE_PIECES_RX.search(sentence) is not None)
 
 
+def _genre_word(found: str) -> str:
+    """The GENRE_WORDS key a _GENRE_RX match stands for. Lower-casing finds it, except where
+    re.I matched 'ſ', 'İ', 'ı' or the Kelvin sign to an ASCII letter ("ſci-fi", "SCİ-FI")."""
+    key = found.lower()
+    if key in GENRE_WORDS:
+        return key
+    return next(k for k in GENRE_WORDS if re.fullmatch(re.escape(k), found, re.I))
+
+
 @lru_cache(maxsize=4096)
 def _director_keys(directors: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
     """A film's directors (``Film.directors``, catalogue data), normalised, and their surnames."""
@@ -178,7 +187,7 @@ class Grounded(Check):
                             title_rx = re.compile(re.escape(pick.text), re.I)
                         claim_text = title_rx.sub(" ", s)
                     for m in _GENRE_RX.finditer(claim_text):
-                        genre = GENRE_WORDS[m.group(1).lower()]
+                        genre = GENRE_WORDS[_genre_word(m.group(1))]
                         if genre not in gs.distinctive_genres:
                             continue
                         if not film.genres or (genre == "Animation" and film.source.startswith("vega")):

@@ -24,10 +24,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import pyromark
 from markdown_it import MarkdownIt
+
+from .memo import text_cache
 
 # Only the CommonMark rules the checks read: headings, lists, paragraphs, code, emphasis,
 # escapes and line breaks. Links, HTML, entities and block quotes stay literal text (a
@@ -114,7 +115,7 @@ def _normalise_source(markdown: str) -> str:
     return markdown
 
 
-@lru_cache(maxsize=64)
+@text_cache(maxsize=64, scope="answer")
 def parse(markdown: str) -> Document:
     markdown = _normalise_source(markdown)
     lines = _lines_from_events(markdown)

@@ -4,10 +4,15 @@ Two kinds of cache live in ``checks``:
 
 * caches keyed on the spec or on a fixed list (compiled regexes, phrase matchers, the
   catalogue): they live as long as the spec and are never cleared here;
-* caches keyed on text (an answer, a prompt, a title, a line): ``@text_cache(maxsize)``
-  registers them, and ``clear_text_caches()`` empties them all. The scoring benchmark
-  clears them before each pass, so its figures are for answers (and prompts) the
-  process has never seen; tests use it to start clean.
+* caches keyed on text: ``@text_cache(maxsize, scope)`` registers them and
+  ``clear_text_caches(scope)`` empties them. ``scope="answer"``: keyed on an answer or
+  a piece of one (its parse, its analysis, one of its lines); ``scope="vocabulary"``:
+  keyed on what recurs from answer to answer (a prompt, a title, a word).
+
+The scoring benchmark empties the ``answer`` memos before each pass over its set, so
+its figures are for answers the process has never seen, scored against prompts it
+has (as a run's answers to the golden prompts are), and it also reports the figure with
+every memo emptied. Tests use ``clear_text_caches()`` to start clean.
 """
 
 from __future__ import annotations
@@ -17,26 +22,33 @@ from typing import Callable, TypeVar
 
 F = TypeVar("F", bound=Callable)
 
-_TEXT_CACHES: list = []
+SCOPES = ("answer", "vocabulary")
+_TEXT_CACHES: list[tuple[str, Callable]] = []
 
 
-def text_cache(maxsize: int) -> Callable[[F], F]:
-    """``functools.lru_cache(maxsize)``, registered with ``clear_text_caches``."""
+def text_cache(maxsize: int, scope: str) -> Callable[[F], F]:
+    """``functools.lru_cache(maxsize)``, registered with ``clear_text_caches`` under
+    ``scope`` ("answer" or "vocabulary", see the module docstring)."""
+    if scope not in SCOPES:
+        raise ValueError(f"text_cache scope must be one of {SCOPES}, not {scope!r}")
 
     def decorate(fn: F) -> F:
         cached = lru_cache(maxsize=maxsize)(fn)
-        _TEXT_CACHES.append(cached)
+        _TEXT_CACHES.append((scope, cached))
         return cached  # type: ignore[return-value]
 
     return decorate
 
 
-def clear_text_caches() -> None:
-    """Empty every memo keyed on text (see the module docstring)."""
-    for cached in _TEXT_CACHES:
-        cached.cache_clear()
+def clear_text_caches(scope: str | None = None) -> None:
+    """Empty the memos of one scope, or every memo keyed on text (``scope=None``)."""
+    if scope is not None and scope not in SCOPES:
+        raise ValueError(f"scope must be one of {SCOPES} or None, not {scope!r}")
+    for s, cached in _TEXT_CACHES:
+        if scope is None or s == scope:
+            cached.cache_clear()
 
 
-def text_cache_sizes() -> dict[str, int]:
-    """Entries held by each registered memo, by qualified name."""
-    return {f"{c.__module__}.{c.__qualname__}": c.cache_info().currsize for c in _TEXT_CACHES}
+def text_cache_sizes() -> dict[str, tuple[str, int]]:
+    """(scope, entries held) of each registered memo, by qualified name."""
+    return {f"{c.__module__}.{c.__qualname__}": (s, c.cache_info().currsize) for s, c in _TEXT_CACHES}

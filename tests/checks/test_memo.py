@@ -1,10 +1,12 @@
-"""The text memos: registered, emptied together, and pure (clearing changes no verdict)."""
+"""The text memos: registered by scope, emptied together, and pure (clearing changes no verdict)."""
 
 import json
 from pathlib import Path
 
+import pytest
+
 from checks import load_spec, score_pair
-from checks.memo import clear_text_caches, text_cache_sizes
+from checks.memo import SCOPES, clear_text_caches, text_cache, text_cache_sizes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,21 +21,43 @@ def _verdicts(spec):
             for e in _examples()]
 
 
+def _held(scope=None):
+    return {name: n for name, (s, n) in text_cache_sizes().items() if scope in (None, s)}
+
+
 def test_scoring_fills_the_text_memos_and_clearing_empties_them():
     spec = load_spec()
     clear_text_caches()
-    assert set(text_cache_sizes().values()) == {0}
+    assert set(_held().values()) == {0}
     _verdicts(spec)
-    sizes = text_cache_sizes()
-    for name in ("checks.catalogue.normalise", "checks.analysis._analyse_cached", "checks.analysis._prompt_cached"):
-        assert sizes[name] > 0, name
+    held = _held()
+    for name in ("checks.catalogue.normalise", "checks.analysis._analyse_cached", "checks.analysis._prompt_cached",
+                 "checks.markdown.parse", "checks.catalogue.Catalogue.hits_in"):
+        assert held[name] > 0, name
+    clear_text_caches("answer")
+    assert set(_held("answer").values()) == {0}
+    assert _held("vocabulary")["checks.analysis._prompt_cached"] > 0  # near miss: another scope stays
     clear_text_caches()
-    assert set(text_cache_sizes().values()) == {0}
+    assert set(_held().values()) == {0}
 
 
 def test_verdicts_do_not_depend_on_what_is_cached():
     spec = load_spec()
     clear_text_caches()
     cold = _verdicts(spec)
-    warm = _verdicts(spec)
-    assert cold == warm
+    clear_text_caches("answer")
+    prompts_known = _verdicts(spec)
+    everything_cached = _verdicts(spec)
+    assert cold == prompts_known == everything_cached
+
+
+@pytest.mark.parametrize("scope", ["", "line", "Answer"])
+def test_unknown_scope_is_an_error(scope):
+    with pytest.raises(ValueError, match="scope"):
+        text_cache(8, scope)
+    with pytest.raises(ValueError, match="scope"):
+        clear_text_caches(scope)
+
+
+def test_scopes():
+    assert SCOPES == ("answer", "vocabulary")

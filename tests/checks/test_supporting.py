@@ -51,6 +51,13 @@ def test_pick_count(spec, n, expected):
     ("**Se7en** (1995)\nWhy it fits:\n- Directed by David Fincher, it is grim.\n- twisty", True, "right director"),
     ("**Se7en** (1995)\nWhy it fits:\n- Directed by Steven Spielberg, it is grim.\n- twisty", False,
      "near miss: wrong director"),
+    ("**The Matrix** (1999)\nWhy it fits:\n- It is a sci-fi classic.\n- smart", True, "right genre"),
+    ("**The Matrix** (1999)\nWhy it fits:\n- It is a ſci-fi classic.\n- smart", True,
+     "a long s that re.I reads as 's': read as the same genre word (it used to raise KeyError)"),
+    ("**The Matrix** (1999)\nWhy it fits:\n- It is a SCİ-FI classic.\n- smart", True,
+     "a dotted capital I: the same"),
+    ("**The Matrix** (1999)\nWhy it fits:\n- It is a horror classic.\n- smart", False,
+     "near miss: wrong genre"),
 ])
 def test_grounded(spec, response, expected, comment):
     result = get_check("grounded").run(PROMPT, response, spec)
