@@ -38,6 +38,16 @@ _POSSESSIVE_S = re.compile(r"['’]s\b")  # as analysis.partial_in
 _CONTENT_WORD = re.compile(r"[a-z][a-z'-]+")  # as analysis.content_words
 _WORD_RUN = re.compile(r"\w+")  # as phrases.words_of
 _INFLECTIONS = ("", "s", "es", "ed", "d", "ing")  # the phrase lists' optional inflections
+# An ASCII text's word characters are [A-Za-z0-9_]: with every other byte made a space,
+# bytes.split() gives its words (what _WORD_RUN finds), several times faster.
+_ASCII_WORDS = bytes(c if chr(c).isalnum() or c == 95 else 32 for c in range(128)) + bytes([32]) * 128
+
+
+def _words(text: str) -> list:
+    """``_WORD_RUN.findall(text)``: as str, or as bytes when the text is ASCII."""
+    if text.isascii():
+        return text.encode().translate(_ASCII_WORDS).split()
+    return _WORD_RUN.findall(text)
 
 # analysis.sentences() cuts at a whitespace run after [.!?] (not after an initial or a common
 # abbreviation) and at every run of newlines, then strips the pieces and drops the empty ones.
@@ -149,14 +159,16 @@ class _Phrases:
                 longer.setdefault(first.group(), []).append(p)
             else:  # "/s": the only word, inflected or not
                 wordless.append(p)
-        self.one = frozenset(one)
         # a longer phrase starting with a one-word phrase's form is found by that form already
-        self.longer = {w: ps for w, ps in longer.items() if w not in self.one}
+        longer = {w: ps for w, ps in longer.items() if w not in one}
+        # the words as str, and as bytes for ASCII texts (``_words``): a str never equals a bytes
+        self.one = frozenset(one | {w.encode() for w in one if w.isascii()})
+        self.longer = {**longer, **{w.encode(): ps for w, ps in longer.items() if w.isascii()}}
         self.firsts = frozenset(self.longer)
         self.wordless = tuple(wordless)
 
-    def any(self, text: str, words: list[str]) -> bool:
-        """``words``: ``_WORD_RUN.findall(text)``."""
+    def any(self, text: str, words: list) -> bool:
+        """``words``: ``_words(text)``."""
         if not self.one.isdisjoint(words):
             return True
         for w in self.firsts.intersection(words):
@@ -308,21 +320,15 @@ class TasteReasoning(Check):
         contrast = _phrase_list(tuple(ts.contrast_phrases))
         sarcastic = _phrase_list(tuple(spec.enthusiasm.sarcastic_phrases))
         # Without the few characters IGNORECASE folds oddly, a claim needs _CLAIM_HINT in the
-        # lower-cased sentence, and so in the lower-cased answer.
-        text_lower = text.lower()
-        if any(c in text for c in _CASE_SPECIAL):
-            claim_hint = None
-        elif _CLAIM_HINT.search(text_lower.replace("’", "'")):
-            claim_hint = _CLAIM_HINT
-        else:
-            claim_hint = False
+        # lower-cased sentence.
+        claim_hint = None if any(c in text for c in _CASE_SPECIAL) else _CLAIM_HINT
         keys = None
         ref_content: dict[str, list[str]] = {}
         for s in _sentences(text):
             lower = s.lower()
             low = lower.replace("’", "'") if "’" in lower else lower
             # both claims say "you"
-            if claim_hint is not False and "you" in low and (claim_hint is None or claim_hint.search(low)):
+            if "you" in low and (claim_hint is None or claim_hint.search(low)):
                 for rx in (_CLAIM, _CLAIM2):
                     for m in rx.finditer(s):
                         claimed = m.group(1)
@@ -334,10 +340,10 @@ class TasteReasoning(Check):
                             if any(p.film and p.film.id in {f.id for f in hit.films} for p in a.picks):
                                 continue  # a pick of this answer, not a claim about the user
                             misattributed.append(hit.text)
-            words = _WORD_RUN.findall(low)
+            words = _words(low)
             if "since" in low:
                 cue_text = _SINCE_YEAR.sub(" ", low)
-                has_cue = cues.any(cue_text, _WORD_RUN.findall(cue_text))
+                has_cue = cues.any(cue_text, _words(cue_text))
             else:
                 has_cue = cues.any(low, words)
             if not has_cue:
@@ -370,6 +376,7 @@ class TasteReasoning(Check):
         if misattributed:
             ev.append(f"cites liked title(s) the user never mentioned: {sorted(set(misattributed))}")
         if not links:
+            text_lower = text.lower()
             generic_phrases = tuple(ts.generic_phrases)
             generic = (_phrases_rx(generic_phrases).findall(text_lower)
                        if any(p in text_lower for p in _phrase_alternation(generic_phrases)) else [])
