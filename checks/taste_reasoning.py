@@ -21,8 +21,22 @@ _CLAIM2 = re.compile(r"\b(?:your love (?:of|for)|you(?:'re|’re| are) a (?:big 
 # (İ and ı to i, ſ to s, the Kelvin sign to k): a text without them can be pre-tested on its
 # lower-cased form with plain substring tests.
 _CASE_SPECIAL = ("\u0130", "\u0131", "\u017f", "\u212a")
-# Lower-case literals every match of _CLAIM or _CLAIM2 contains (given no _CASE_SPECIAL).
-_CLAIM_HINT = re.compile(r"(?:since|because|as|given that|now that)\s+you|your love|fan of")
+_CLAIM_CONJ = ("since", "because", "as", "given that", "now that")
+
+
+def _may_claim(low: str) -> bool:
+    """False only when neither _CLAIM nor _CLAIM2 can match a sentence without _CASE_SPECIAL
+    characters (``low``: its lower-case): _CLAIM needs "you" after a conjunction and whitespace,
+    _CLAIM2 "your love" or "fan of"."""
+    if "your love" in low or "fan of" in low:
+        return True
+    i = low.find("you")
+    while i != -1:
+        head = low[:i].rstrip()
+        if len(head) < i and head.endswith(_CLAIM_CONJ):
+            return True
+        i = low.find("you", i + 3)
+    return False
 
 
 _STRONG_CUE = re.compile(
@@ -220,8 +234,10 @@ class _TasteKeys:
         self.words = [(w, w[:5], True) if len(w) >= 6 else (w, w, False) for w in t.words]
 
 
-def _references(sentence: str, lower: str, content: list[str], keys: _TasteKeys) -> list[str]:
-    """The stated tastes a sentence names (``lower``: its lower-case; ``content``: its content words)."""
+def _references(sentence: str, lower: str, keys: _TasteKeys) -> tuple[list[str], list[str] | None]:
+    """The stated tastes a sentence names (``lower``: its lower-case), and its content words
+    when they were needed (else None)."""
+    content = None
     found = []
     norm = _normalise(sentence, lower)
     padded = f" {norm} "  # partial_in's whole-word containment
@@ -270,12 +286,13 @@ def _references(sentence: str, lower: str, content: list[str], keys: _TasteKeys)
     if not found and keys.words and _STRONG_CUE.search(sentence):
         # Weakest evidence: another content word of the prompt ("cheesier one-liners" ->
         # "cheesy one-liners"), compared on a 5-letter stem.
+        content = _content_words(lower)
         words = set(content)
         stems = {w[:5] for w in words if len(w) >= 4}
         for w, key, long in keys.words:
             if key in (stems if long else words):
                 found.append(w)
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(found)), content
 
 
 _SINCE_YEAR = re.compile(r"\bsince\s+(?=\d)")  # "since 1999" is no link cue
@@ -319,16 +336,15 @@ class TasteReasoning(Check):
         cues = _phrase_list(link_cues)
         contrast = _phrase_list(tuple(ts.contrast_phrases))
         sarcastic = _phrase_list(tuple(spec.enthusiasm.sarcastic_phrases))
-        # Without the few characters IGNORECASE folds oddly, a claim needs _CLAIM_HINT in the
-        # lower-cased sentence.
-        claim_hint = None if any(c in text for c in _CASE_SPECIAL) else _CLAIM_HINT
+        # Without the few characters IGNORECASE folds oddly, a claim can be pre-tested lower-cased.
+        case_special = any(c in text for c in _CASE_SPECIAL)
         keys = None
         ref_content: dict[str, list[str]] = {}
         for s in _sentences(text):
             lower = s.lower()
             low = lower.replace("’", "'") if "’" in lower else lower
             # both claims say "you"
-            if "you" in low and (claim_hint is None or claim_hint.search(low)):
+            if "you" in low and (case_special or _may_claim(low)):
                 for rx in (_CLAIM, _CLAIM2):
                     for m in rx.finditer(s):
                         claimed = m.group(1)
@@ -350,8 +366,7 @@ class TasteReasoning(Check):
                 continue
             if keys is None:
                 keys = _TasteKeys(a.taste)
-            content = _content_words(lower)
-            refs = _references(s, lower, content, keys)
+            refs, content = _references(s, lower, keys)
             if not refs:
                 continue
             if contrast.any(low, words):
@@ -359,15 +374,15 @@ class TasteReasoning(Check):
                 continue
             ref_words = set()
             for r in refs:
-                words = ref_content.get(r)
-                if words is None:
-                    words = ref_content[r] = _content_words(r.lower())
-                ref_words.update(words)
+                r_words = ref_content.get(r)
+                if r_words is None:
+                    r_words = ref_content[r] = _content_words(r.lower())
+                ref_words.update(r_words)
             # A sarcastic quip that names the taste ("Wow, a Fast & Furious fan, how sophisticated.")
             # is no reasoning; a sarcastic sentence that still ties real qualities is.
             needed = ts.min_quality_words + (2 if sarcastic.any(low, words) else 0)
             quality = 0
-            for w in content:
+            for w in content if content is not None else _content_words(lower):
                 if w not in cue_words and w not in ref_words and w.rstrip("s") not in ref_words:
                     quality += 1
             if quality >= needed:
