@@ -63,6 +63,7 @@ def _words(text: str) -> list:
         return text.encode().translate(_ASCII_WORDS).split()
     return _WORD_RUN.findall(text)
 
+
 # analysis.sentences() cuts at a whitespace run after [.!?] (not after an initial or a common
 # abbreviation) and at every run of newlines, then strips the pieces and drops the empty ones.
 # _SENTENCE_END is its first half with the [.!?] consumed instead of looked behind (the same
@@ -96,21 +97,20 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
-_ALNUM_LOWER = re.compile(r"[a-z0-9]+")
+# An ASCII text's normalise() key: its letters and digits, runs of anything else a space.
+_ASCII_KEY = bytes(c if chr(c).isalnum() else 32 for c in range(128)) + bytes([32]) * 128
 
 
 def _normalise(text: str, lower: str) -> str:
     """``catalogue.normalise(text)``; ``lower``: ``text.lower()``. An ASCII text needs no accent
-    stripping: its key is its lower-case runs of letters and digits, apostrophes dropped."""
+    stripping: its key is its (lower-case) runs of letters and digits, apostrophes and
+    backquotes dropped, '&' read as 'and'."""
     if not text.isascii():
         return normalise(text)
-    if "&" in lower:
-        lower = lower.replace("&", " and ")
-    if "'" in lower:
-        lower = lower.replace("'", "")
-    if "`" in lower:
-        lower = lower.replace("`", "")
-    return " ".join(_ALNUM_LOWER.findall(lower))
+    raw = lower.encode()
+    if b"&" in raw:
+        raw = raw.replace(b"&", b" and ")
+    return b" ".join(raw.translate(_ASCII_KEY, b"'`").split()).decode()
 
 
 def _content_words(lowered: str) -> list[str]:
@@ -151,44 +151,53 @@ class _Phrases:
 
     A match starts after a non-word character and ends before one, and inside a phrase a word
     is bounded by non-word characters: so each word of a matched phrase is a whole word of the
-    text (its last word possibly inflected). A one-word phrase matches exactly where the text
-    has one of its forms (the word and its inflections) as a word; a longer phrase needs its
-    first word among the text's words and the phrase itself in the text before the regex is
-    asked; a phrase without a word character needs itself in the text."""
+    text, the last one possibly inflected when the phrase ends with it. A one-word phrase
+    matches exactly where the text has one of its forms (the word and its inflections) as a
+    word. A longer phrase needs one of its words (its longest, the key) among the text's words
+    and the phrase itself in the text before the regex is asked. A phrase without a word
+    character needs itself in the text."""
 
-    __slots__ = ("rx", "one", "longer", "firsts", "wordless")
+    __slots__ = ("rx", "one", "longer", "keys", "wordless")
 
     def __init__(self, phrases: tuple[str, ...]):
         self.rx = _phrases_rx(phrases)
+        alts = _phrase_alternation(phrases)
         one: set[str] = set()
-        longer: dict[str, list[str]] = {}
+        multi = []
         wordless = []
-        for p in _phrase_alternation(phrases):
-            first = _WORD_RUN.search(p)
-            if first is None:
+        for p in alts:
+            runs = list(_WORD_RUN.finditer(p))
+            if not runs:
                 wordless.append(p)
-            elif first.end() == len(p) and first.start() == 0:
+            elif len(runs) == 1 and runs[0].start() == 0 and runs[0].end() == len(p):
                 one.update(p + i for i in _INFLECTIONS)
-            elif first.end() < len(p):  # more follows the first word: it stands whole in the text
-                longer.setdefault(first.group(), []).append(p)
-            else:  # "/s": the only word, inflected or not
-                wordless.append(p)
-        # a longer phrase starting with a one-word phrase's form is found by that form already
-        longer = {w: ps for w, ps in longer.items() if w not in one}
+            else:
+                # each word: (its forms as a whole word of the text, whether inflectable)
+                multi.append((p, [(frozenset(m.group() + i for i in _INFLECTIONS), True) if m.end() == len(p)
+                                  else (frozenset([m.group()]), False) for m in runs]))
+        longer: dict[str, list[str]] = {}
+        for p, words in multi:
+            if any(forms <= one for forms, _ in words):
+                continue  # where it matches, a one-word phrase matches already
+            # the key: the longest word (rarer), a plain one before an inflectable one
+            forms, _ = max(words, key=lambda w: (min(map(len, w[0])), not w[1]))
+            for form in forms:
+                longer.setdefault(form, []).append(p)
         # the words as str, and as bytes for ASCII texts (``_words``): a str never equals a bytes
         self.one = frozenset(one | {w.encode() for w in one if w.isascii()})
         self.longer = {**longer, **{w.encode(): ps for w, ps in longer.items() if w.isascii()}}
-        self.firsts = frozenset(self.longer)
+        self.keys = frozenset(self.longer)
         self.wordless = tuple(wordless)
 
     def any(self, text: str, words: list) -> bool:
         """``words``: ``_words(text)``."""
         if not self.one.isdisjoint(words):
             return True
-        for w in self.firsts.intersection(words):
-            for p in self.longer[w]:
-                if p in text:
-                    return self.rx.search(text) is not None
+        if not self.keys.isdisjoint(words):
+            for w in self.keys.intersection(words):
+                for p in self.longer[w]:
+                    if p in text:
+                        return self.rx.search(text) is not None
         for p in self.wordless:
             if p in text:
                 return self.rx.search(text) is not None
@@ -234,9 +243,9 @@ class _TasteKeys:
         self.words = [(w, w[:5], True) if len(w) >= 6 else (w, w, False) for w in t.words]
 
 
-def _references(sentence: str, lower: str, keys: _TasteKeys) -> tuple[list[str], list[str] | None]:
+def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tuple[list[str], list[str] | None]:
     """The stated tastes a sentence names (``lower``: its lower-case), and its content words
-    when they were needed (else None)."""
+    when they were needed (else None). ``plain``: no _CASE_SPECIAL character in the sentence."""
     content = None
     found = []
     norm = _normalise(sentence, lower)
@@ -283,7 +292,9 @@ def _references(sentence: str, lower: str, keys: _TasteKeys) -> tuple[list[str],
                 hit += 1
         if hit >= need or partial(key_padded, key_fuzzy, 88):
             found.append(phrase)
-    if not found and keys.words and _STRONG_CUE.search(sentence):
+    # every _STRONG_CUE match says "you", "fan" or "like"
+    if (not found and keys.words and (not plain or "you" in lower or "fan" in lower or "like" in lower)
+            and _STRONG_CUE.search(sentence)):
         # Weakest evidence: another content word of the prompt ("cheesier one-liners" ->
         # "cheesy one-liners"), compared on a 5-letter stem.
         content = _content_words(lower)
@@ -366,7 +377,7 @@ class TasteReasoning(Check):
                 continue
             if keys is None:
                 keys = _TasteKeys(a.taste)
-            refs, content = _references(s, lower, keys)
+            refs, content = _references(s, lower, keys, not case_special)
             if not refs:
                 continue
             if contrast.any(low, words):
@@ -381,10 +392,14 @@ class TasteReasoning(Check):
             # A sarcastic quip that names the taste ("Wow, a Fast & Furious fan, how sophisticated.")
             # is no reasoning; a sarcastic sentence that still ties real qualities is.
             needed = ts.min_quality_words + (2 if sarcastic.any(low, words) else 0)
+            # enough content words besides the cue and the taste (counted until there are enough)
             quality = 0
-            for w in content if content is not None else _content_words(lower):
-                if w not in cue_words and w not in ref_words and w.rstrip("s") not in ref_words:
+            for w in content if content is not None else _CONTENT_WORD.findall(lower):
+                if (len(w) > 2 and w not in STOPWORDS and w not in cue_words and w not in ref_words
+                        and w.rstrip("s") not in ref_words):
                     quality += 1
+                    if quality >= needed:
+                        break
             if quality >= needed:
                 links.append(s)
                 ev.append(f"link: {s[:160]!r} (names {refs[:3]})")
