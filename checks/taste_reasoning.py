@@ -5,7 +5,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from .analysis import STOPWORDS, Analysis, analyse, partial_in
+from .analysis import STOPWORDS, analyse, partial_in
 from .base import Check, CheckResult
 from .catalogue import normalise
 from .spec import StyleSpec
