@@ -338,7 +338,7 @@ class TasteReasoning(Check):
         if a.taste.empty:
             return self.unscored(["the prompt states no taste to connect to (no liked title, genre, mood or director found)"])
         ts = spec.taste
-        text = "\n".join(l.text for l in a.doc.lines if l.kind != "code")
+        text = "\n".join([l.text for l in a.doc.lines if l.kind != "code"])
         if not text.strip():
             return self.failed(0.0, ["empty response"], taste=a.taste.to_dict())
         links, ev, misattributed = [], [], []
