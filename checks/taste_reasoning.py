@@ -3,11 +3,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .analysis import STOPWORDS, Analysis, analyse, content_words, partial_in, sentences
+from rapidfuzz import fuzz
+
+from .analysis import STOPWORDS, analyse, partial_in
 from .base import Check, CheckResult
 from .catalogue import normalise
-from .enthusiasm import _hits
-from .phrases import words_of
 from .spec import StyleSpec
 
 _CLAIM = re.compile(
@@ -17,6 +17,26 @@ _CLAIM = re.compile(
     re.I,
 )
 _CLAIM2 = re.compile(r"\b(?:your love (?:of|for)|you(?:'re|’re| are) a (?:big |huge )?fan of)\s+([^,.;!?\n—–]{1,200})", re.I)
+# The only characters that IGNORECASE matches to an ASCII letter besides the letter's two cases
+# (İ and ı to i, ſ to s, the Kelvin sign to k): a text without them can be pre-tested on its
+# lower-cased form with plain substring tests.
+_CASE_SPECIAL = ("\u0130", "\u0131", "\u017f", "\u212a")
+_CLAIM_CONJ = ("since", "because", "as", "given that", "now that")
+
+
+def _may_claim(low: str) -> bool:
+    """False only when neither _CLAIM nor _CLAIM2 can match a sentence without _CASE_SPECIAL
+    characters (``low``: its lower-case): _CLAIM needs "you" after a conjunction and whitespace,
+    _CLAIM2 "your love" or "fan of"."""
+    if "your love" in low or "fan of" in low:
+        return True
+    i = low.find("you")
+    while i != -1:
+        head = low[:i].rstrip()
+        if len(head) < i and head.endswith(_CLAIM_CONJ):
+            return True
+        i = low.find("you", i + 3)
+    return False
 
 
 _STRONG_CUE = re.compile(
@@ -28,6 +48,74 @@ _STRONG_CUE = re.compile(
 _CAPITALISED = re.compile(r"[A-Z][a-z0-9]{5,}")
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
 _PLURAL_END = re.compile(r"(ies|es|s)$")
+_POSSESSIVE_S = re.compile(r"['’]s\b")  # as analysis.partial_in
+_CONTENT_WORD = re.compile(r"[a-z][a-z'-]+")  # as analysis.content_words
+_WORD_RUN = re.compile(r"\w+")  # as phrases.words_of
+_INFLECTIONS = ("", "s", "es", "ed", "d", "ing")  # the phrase lists' optional inflections
+# An ASCII text's word characters are [A-Za-z0-9_]: with every other byte made a space,
+# bytes.split() gives its words (what _WORD_RUN finds), several times faster.
+_ASCII_WORDS = bytes(c if chr(c).isalnum() or c == 95 else 32 for c in range(128)) + bytes([32]) * 128
+
+
+def _words(text: str) -> list:
+    """``_WORD_RUN.findall(text)``: as str, or as bytes when the text is ASCII."""
+    if text.isascii():
+        return text.encode().translate(_ASCII_WORDS).split()
+    return _WORD_RUN.findall(text)
+
+
+# analysis.sentences() cuts at a whitespace run after [.!?] (not after an initial or a common
+# abbreviation) and at every run of newlines, then strips the pieces and drops the empty ones.
+# _SENTENCE_END is its first half with the [.!?] consumed instead of looked behind (the same
+# look-behinds, at the same position), so that the regex engine can skip ahead to the next
+# [.!?]; cutting the pieces at each "\n" afterwards gives the same sentences.
+_SENTENCE_END = re.compile(
+    r"[.!?](?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bvs\.)(?<!\bJr\.)(?<!\bMs\.)(?<!\bNo\.)(?<!\bVol\.)"
+    r"(?<!\bEp\.)(?<!\bPt\.)\s+"
+)
+
+
+def _sentences(text: str) -> list[str]:
+    """``analysis.sentences(text)``, faster."""
+    out = []
+    start = 0
+    pieces = []
+    for m in _SENTENCE_END.finditer(text):
+        pieces.append(text[start:m.start() + 1])
+        start = m.end()
+    pieces.append(text[start:])
+    for piece in pieces:
+        if "\n" in piece:
+            for part in piece.split("\n"):
+                part = part.strip()
+                if part:
+                    out.append(part)
+        else:
+            piece = piece.strip()
+            if piece:
+                out.append(piece)
+    return out
+
+
+# An ASCII text's normalise() key: its letters and digits, runs of anything else a space.
+_ASCII_KEY = bytes(c if chr(c).isalnum() else 32 for c in range(128)) + bytes([32]) * 128
+
+
+def _normalise(text: str, lower: str) -> str:
+    """``catalogue.normalise(text)``; ``lower``: ``text.lower()``. An ASCII text needs no accent
+    stripping: its key is its (lower-case) runs of letters and digits, apostrophes and
+    backquotes dropped, '&' read as 'and'."""
+    if not text.isascii():
+        return normalise(text)
+    raw = lower.encode()
+    if b"&" in raw:
+        raw = raw.replace(b"&", b" and ")
+    return b" ".join(raw.translate(_ASCII_KEY, b"'`").split()).decode()
+
+
+def _content_words(lowered: str) -> list[str]:
+    """``analysis.content_words`` of an already lower-cased text."""
+    return [w for w in _CONTENT_WORD.findall(lowered) if w not in STOPWORDS and len(w) > 2]
 
 
 @lru_cache(maxsize=1024)
@@ -38,47 +126,184 @@ def _distinctive_words(title: str) -> frozenset[str]:
     return frozenset(w for w in _CAPITALISED.findall(title) if w.lower() not in STOPWORDS)
 
 
-def _references(sentence: str, a: Analysis) -> list[str]:
-    """The stated tastes a sentence names."""
-    t = a.taste
+# --------------------------------------------------------------------------------------
+# Phrase lists: does a lower-cased text contain one of them?
+# --------------------------------------------------------------------------------------
+# A phrase of a list matches as in enthusiasm._hits / phrases.PhraseMatcher: whole words,
+# an optional inflection after it:  (?<![\w])(phrase|...)(?:s|es|ed|d|ing)?(?![\w])
+
+
+def _phrase_alternation(phrases: tuple[str, ...]) -> list[str]:
+    return sorted({p.lower() for p in phrases if p}, key=len, reverse=True)
+
+
+@lru_cache(maxsize=64)
+def _phrases_rx(phrases: tuple[str, ...]) -> re.Pattern:
+    """The plain longest-first alternation: ``findall`` gives what ``_hits`` gives."""
+    alts = _phrase_alternation(phrases)
+    if not alts:
+        return re.compile(r"(?!x)x")
+    return re.compile(r"(?<![\w])(" + "|".join(map(re.escape, alts)) + r")(?:s|es|ed|d|ing)?(?![\w])")
+
+
+class _Phrases:
+    """Whether a lower-cased text has a match of a phrase list: ``bool(_hits(phrases, text))``.
+
+    A match starts after a non-word character and ends before one, and inside a phrase a word
+    is bounded by non-word characters: so each word of a matched phrase is a whole word of the
+    text, the last one possibly inflected when the phrase ends with it. A one-word phrase
+    matches exactly where the text has one of its forms (the word and its inflections) as a
+    word. A longer phrase needs one of its words (its longest, the key) among the text's words
+    and the phrase itself in the text before the regex is asked. A phrase without a word
+    character needs itself in the text."""
+
+    __slots__ = ("rx", "one", "longer", "keys", "wordless")
+
+    def __init__(self, phrases: tuple[str, ...]):
+        self.rx = _phrases_rx(phrases)
+        alts = _phrase_alternation(phrases)
+        one: set[str] = set()
+        multi = []
+        wordless = []
+        for p in alts:
+            runs = list(_WORD_RUN.finditer(p))
+            if not runs:
+                wordless.append(p)
+            elif len(runs) == 1 and runs[0].start() == 0 and runs[0].end() == len(p):
+                one.update(p + i for i in _INFLECTIONS)
+            else:
+                # each word: (its forms as a whole word of the text, whether inflectable)
+                multi.append((p, [(frozenset(m.group() + i for i in _INFLECTIONS), True) if m.end() == len(p)
+                                  else (frozenset([m.group()]), False) for m in runs]))
+        longer: dict[str, list[str]] = {}
+        for p, words in multi:
+            if any(forms <= one for forms, _ in words):
+                continue  # where it matches, a one-word phrase matches already
+            # the key: the longest word (rarer), a plain one before an inflectable one
+            forms, _ = max(words, key=lambda w: (min(map(len, w[0])), not w[1]))
+            for form in forms:
+                longer.setdefault(form, []).append(p)
+        # the words as str, and as bytes for ASCII texts (``_words``): a str never equals a bytes
+        self.one = frozenset(one | {w.encode() for w in one if w.isascii()})
+        self.longer = {**longer, **{w.encode(): ps for w, ps in longer.items() if w.isascii()}}
+        self.keys = frozenset(self.longer)
+        self.wordless = tuple(wordless)
+
+    def any(self, text: str, words: list) -> bool:
+        """``words``: ``_words(text)``."""
+        if not self.one.isdisjoint(words):
+            return True
+        if not self.keys.isdisjoint(words):
+            for w in self.keys.intersection(words):
+                for p in self.longer[w]:
+                    if p in text:
+                        return self.rx.search(text) is not None
+        for p in self.wordless:
+            if p in text:
+                return self.rx.search(text) is not None
+        return False
+
+
+@lru_cache(maxsize=64)
+def _phrase_list(phrases: tuple[str, ...]) -> _Phrases:
+    return _Phrases(phrases)
+
+
+# --------------------------------------------------------------------------------------
+# Stated tastes named by a sentence
+# --------------------------------------------------------------------------------------
+class _TasteKeys:
+    """The stated taste, prepared once per answer for ``_references``."""
+
+    __slots__ = ("titles", "terms", "directors", "phrases", "words")
+
+    def __init__(self, t):
+        # (title, " key " or None when the key is empty, key when long enough for fuzzy matching,
+        #  distinctive words)
+        self.titles = []
+        for title in t.titles + [f.title for f in t.films] + [al for f in t.films for al in f.aliases]:
+            n = normalise(title)
+            self.titles.append((title, f" {n} " if n else None, n if len(n) >= 6 else None,
+                                _distinctive_words(title)))
+        self.terms = []
+        for term in t.terms:
+            stem = normalise(term)
+            stem = _PLURAL_END.sub("", stem) if len(stem) > 4 else stem
+            if stem:
+                self.terms.append((term, f" {stem}"))
+        self.directors = [(surname, f" {surname} ") for surname in t.directors]
+        self.phrases = []
+        for phrase in t.phrases:
+            words = _content_words(phrase.lower())
+            if not words:
+                continue
+            n = normalise(phrase)
+            self.phrases.append((phrase, [f" {w.rstrip('s')}" for w in words], max(1, min(2, len(words))),
+                                 f" {n} " if n else None, n if len(n) >= 6 else None))
+        self.words = [(w, w[:5], True) if len(w) >= 6 else (w, w, False) for w in t.words]
+
+
+def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tuple[list[str], list[str] | None]:
+    """The stated tastes a sentence names (``lower``: its lower-case), and its content words
+    when they were needed (else None). ``plain``: no _CASE_SPECIAL character in the sentence."""
+    content = None
     found = []
-    norm = normalise(sentence)
+    norm = _normalise(sentence, lower)
+    padded = f" {norm} "  # partial_in's whole-word containment
+    lead = f" {norm}"
+    possessive = "'s" in sentence or "’s" in sentence
+    padded_no_poss = None
     sentence_words = None
-    for title in t.titles + [f.title for f in t.films] + [al for f in t.films for al in f.aliases]:
-        if partial_in(title, sentence):
+
+    def partial(key_padded, key_fuzzy, threshold):  # partial_in(needle, sentence, threshold)
+        nonlocal padded_no_poss
+        if key_padded is None or not norm:
+            return False
+        if key_padded in padded:
+            return True
+        if possessive:  # possessive: "Heat's shootouts" names Heat
+            if padded_no_poss is None:
+                bare = _POSSESSIVE_S.sub("", sentence)
+                padded_no_poss = f" {_normalise(bare, bare.lower())} "
+            if key_padded in padded_no_poss:
+                return True
+        return key_fuzzy is not None and fuzz.partial_ratio(key_fuzzy, norm) >= threshold
+
+    for title, key_padded, key_fuzzy, distinctive in keys.titles:
+        if partial(key_padded, key_fuzzy, 90.0):
             found.append(title)
             continue
         # A distinctive word of a longer title, capitalised: "Shawshank's theme".
-        words = _distinctive_words(title)
-        if words:
+        if distinctive:
             if sentence_words is None:
                 sentence_words = set(_ALNUM.findall(sentence))
-            if not words.isdisjoint(sentence_words):
+            if not distinctive.isdisjoint(sentence_words):
                 found.append(title)
-    for term in t.terms:
-        stem = normalise(term)
-        stem = _PLURAL_END.sub("", stem) if len(stem) > 4 else stem
-        if stem and f" {stem}" in f" {norm}":
+    for term, stem in keys.terms:
+        if stem in lead:
             found.append(term)
-    for surname in t.directors:
-        if f" {surname} " in f" {norm} ":
+    for surname, key in keys.directors:
+        if key in padded:
             found.append(surname)
-    for phrase in t.phrases:
-        words = [w for w in content_words(phrase)]
-        if not words:
-            continue
-        hit = [w for w in words if f" {w.rstrip('s')}" in f" {norm}"]
-        if len(hit) >= max(1, min(2, len(words))) or partial_in(phrase, sentence, 88):
+    for phrase, stems, need, key_padded, key_fuzzy in keys.phrases:
+        hit = 0
+        for stem in stems:
+            if stem in lead:
+                hit += 1
+        if hit >= need or partial(key_padded, key_fuzzy, 88):
             found.append(phrase)
-    if not found and _STRONG_CUE.search(sentence):
+    # every _STRONG_CUE match says "you", "fan" or "like"
+    if (not found and keys.words and (not plain or "you" in lower or "fan" in lower or "like" in lower)
+            and _STRONG_CUE.search(sentence)):
         # Weakest evidence: another content word of the prompt ("cheesier one-liners" ->
         # "cheesy one-liners"), compared on a 5-letter stem.
-        words = set(content_words(sentence))
+        content = _content_words(lower)
+        words = set(content)
         stems = {w[:5] for w in words if len(w) >= 4}
-        for w in t.words:
-            if (w[:5] if len(w) >= 6 else w) in (stems if len(w) >= 6 else words):
+        for w, key, long in keys.words:
+            if key in (stems if long else words):
                 found.append(w)
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(found)), content
 
 
 _SINCE_YEAR = re.compile(r"\bsince\s+(?=\d)")  # "since 1999" is no link cue
@@ -113,50 +338,78 @@ class TasteReasoning(Check):
         if a.taste.empty:
             return self.unscored(["the prompt states no taste to connect to (no liked title, genre, mood or director found)"])
         ts = spec.taste
-        text = "\n".join(l.text for l in a.doc.lines if l.kind != "code")
+        text = "\n".join([l.text for l in a.doc.lines if l.kind != "code"])
         if not text.strip():
             return self.failed(0.0, ["empty response"], taste=a.taste.to_dict())
         links, ev, misattributed = [], [], []
-        cue_words = _cue_words(tuple(ts.link_cues))
-        for s in sentences(text):
-            low = s.lower().replace("’", "'")
-            for rx in (_CLAIM, _CLAIM2) if "you" in low else ():  # both claims say "you"
-                for m in rx.finditer(s):
-                    claimed = m.group(1)
-                    for hit in a.catalogue.find_in_text(claimed):
-                        if len(normalise(hit.text)) < 4 or not hit.text[:1].isupper():
-                            continue
-                        if partial_in(hit.text, prompt, 85) or any(partial_in(hit.text, x, 85) for x in a.taste.titles):
-                            continue
-                        if any(p.film and p.film.id in {f.id for f in hit.films} for p in a.picks):
-                            continue  # a pick of this answer, not a claim about the user
-                        misattributed.append(hit.text)
-            cue_text = _SINCE_YEAR.sub(" ", low) if "since" in low else low
-            cues = _hits(ts.link_cues, cue_text, words_of(cue_text))
-            if not cues:
+        link_cues = tuple(ts.link_cues)
+        cue_words = _cue_words(link_cues)
+        cues = _phrase_list(link_cues)
+        contrast = _phrase_list(tuple(ts.contrast_phrases))
+        sarcastic = _phrase_list(tuple(spec.enthusiasm.sarcastic_phrases))
+        # Without the few characters IGNORECASE folds oddly, a claim can be pre-tested lower-cased.
+        case_special = any(c in text for c in _CASE_SPECIAL)
+        keys = None
+        ref_content: dict[str, list[str]] = {}
+        for s in _sentences(text):
+            lower = s.lower()
+            low = lower.replace("’", "'") if "’" in lower else lower
+            # both claims say "you"
+            if "you" in low and (case_special or _may_claim(low)):
+                for rx in (_CLAIM, _CLAIM2):
+                    for m in rx.finditer(s):
+                        claimed = m.group(1)
+                        for hit in a.catalogue.find_in_text(claimed):
+                            if len(normalise(hit.text)) < 4 or not hit.text[:1].isupper():
+                                continue
+                            if partial_in(hit.text, prompt, 85) or any(partial_in(hit.text, x, 85) for x in a.taste.titles):
+                                continue
+                            if any(p.film and p.film.id in {f.id for f in hit.films} for p in a.picks):
+                                continue  # a pick of this answer, not a claim about the user
+                            misattributed.append(hit.text)
+            words = _words(low)
+            if "since" in low:
+                cue_text = _SINCE_YEAR.sub(" ", low)
+                has_cue = cues.any(cue_text, _words(cue_text))
+            else:
+                has_cue = cues.any(low, words)
+            if not has_cue:
                 continue
-            refs = _references(s, a)
+            if keys is None:
+                keys = _TasteKeys(a.taste)
+            refs, content = _references(s, lower, keys, not case_special)
             if not refs:
                 continue
-            contrast = _hits(ts.contrast_phrases, low)
-            if contrast:
+            if contrast.any(low, words):
                 ev.append(f"names the taste only to contrast it: {s[:120]!r}")
                 continue
             ref_words = set()
             for r in refs:
-                ref_words.update(content_words(r))
-            quality = [w for w in content_words(s) if w not in cue_words and w not in ref_words
-                       and w.rstrip("s") not in ref_words]
+                r_words = ref_content.get(r)
+                if r_words is None:
+                    r_words = ref_content[r] = _content_words(r.lower())
+                ref_words.update(r_words)
             # A sarcastic quip that names the taste ("Wow, a Fast & Furious fan, how sophisticated.")
             # is no reasoning; a sarcastic sentence that still ties real qualities is.
-            needed = ts.min_quality_words + (2 if _hits(spec.enthusiasm.sarcastic_phrases, low) else 0)
-            if len(quality) >= needed:
+            needed = ts.min_quality_words + (2 if sarcastic.any(low, words) else 0)
+            # enough content words besides the cue and the taste (counted until there are enough)
+            quality = 0
+            for w in content if content is not None else _CONTENT_WORD.findall(lower):
+                if (len(w) > 2 and w not in STOPWORDS and w not in cue_words and w not in ref_words
+                        and w.rstrip("s") not in ref_words):
+                    quality += 1
+                    if quality >= needed:
+                        break
+            if quality >= needed:
                 links.append(s)
                 ev.append(f"link: {s[:160]!r} (names {refs[:3]})")
-        generic = _hits(ts.generic_phrases, text.lower())
         if misattributed:
             ev.append(f"cites liked title(s) the user never mentioned: {sorted(set(misattributed))}")
         if not links:
+            text_lower = text.lower()
+            generic_phrases = tuple(ts.generic_phrases)
+            generic = (_phrases_rx(generic_phrases).findall(text_lower)
+                       if any(p in text_lower for p in _phrase_alternation(generic_phrases)) else [])
             ev.append("no sentence ties a stated taste to a pick" + (f" (only generic: {generic})" if generic else ""))
         ev.append(f"stated taste: {a.taste.to_dict()}")
         if not a.picks:
