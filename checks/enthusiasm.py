@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import copy
 import re
 from functools import lru_cache
 
-from .analysis import analyse, sentences
+from .analysis import analyse
 from .base import Check, CheckResult
-from .phrases import phrase_matcher, words_of
-from .spec import StyleSpec
+from .phrases import phrase_matcher
+from .spec import EnthusiasmSpec, StyleSpec
 
 
 @lru_cache(maxsize=1)
@@ -25,6 +26,33 @@ def _hits(phrases: list[str], text: str, words: frozenset[str] | None = None) ->
 _QUOTED_SPEECH = re.compile(r"[\"“][^\"”\n]{0,200}[\"”]")
 _CASE_SPECIAL = frozenset("İıſK")  # non-ASCII letters that IGNORECASE matches to ASCII ones
 _APOSTROPHE_WORD = re.compile(r"[a-z']+")
+_WORD_CHAR = re.compile(r"\w")
+# ``analysis._SENTENCE_SPLIT`` (the separators of ``analysis.sentences``) found from the character
+# before them, so that the regex engine stops only at '.', '!', '?' and newlines: a separator is the
+# whitespace after a sentence end ('.', '!', '?', but not after an initial or a common abbreviation),
+# group 1, or a run of newlines (the whole match). The lookbehinds are checked where the original
+# checks them (just after the punctuation); where they reject a '.', the original's second branch
+# (newlines from the next position) is what this regex tries next too, at the next position.
+_SENTENCE_END = re.compile(
+    r"[.!?\n](?:(?<=[.!?])(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bvs\.)(?<!\bJr\.)(?<!\bMs\.)"
+    r"(?<!\bNo\.)(?<!\bVol\.)(?<!\bEp\.)(?<!\bPt\.)(\s+)|(?<=\n)\n*)"
+)
+
+
+def _sentences(text: str):
+    """``analysis.sentences(text)``, lazily (the caller stops at the first sentence it wants)."""
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        end = m.start(1)
+        if end < 0:  # a run of newlines
+            end = m.start()
+        piece = text[start:end].strip()
+        if piece:
+            yield piece
+        start = m.end()
+    piece = text[start:].strip()
+    if piece:
+        yield piece
 
 
 def _may_contain(text: str, title: str) -> bool:
@@ -35,16 +63,107 @@ def _may_contain(text: str, title: str) -> bool:
     return title.lower() in text.lower()
 
 
-def _first_personal(voice: str, es) -> list[str]:
+class _Scanner:
+    """``phrase_matcher(phrases).findall(text)``, and whether it finds anything, with a faster scan.
+
+    The matcher's regex starts with ``(?<![\\w])``, which the regex engine tries at every position
+    of the text. Prefixed with ``[^a-z0-9_]`` (a superset of the non-word characters, which the
+    engine checks with a bitmap before trying a match) it consumes the character before the phrase
+    instead, and is tried only after the few characters that can precede a word. Matched against
+    ``" " + text`` (so a phrase at the start of the text has a character before it), it matches at
+    position i exactly where the matcher's regex matches at position i of ``text``, with the same
+    phrase. So ``search`` is exact; ``findall`` too, unless a match can start right where the
+    previous one ended (the character it consumes is then taken): that needs a phrase ending in a
+    non-word character (no inflection follows it) and then one starting with a non-word character,
+    and lists that have both use the matcher's own ``findall``.
+    """
+
+    def __init__(self, phrases: tuple[str, ...]):
+        matcher = phrase_matcher(phrases)
+        self.rx = matcher.rx
+        self.fast = None
+        self.fast_findall = False
+        if matcher.phrases and self.rx.pattern.startswith("(?<![\\w])") and self.rx.flags == re.UNICODE:
+            self.fast = re.compile("[^a-z0-9_]" + self.rx.pattern)
+            self.fast_findall = not (any(not _WORD_CHAR.match(p[-1]) for p in matcher.phrases)
+                                     and any(not _WORD_CHAR.match(p[0]) for p in matcher.phrases))
+
+    def findall(self, text: str, spaced: str) -> list[str]:
+        """``findall(text)``; ``spaced``: ``" " + text``."""
+        if self.fast_findall:
+            return self.fast.findall(spaced)
+        return self.rx.findall(text)
+
+    def findall_rare(self, text: str, spaced: str) -> list[str]:
+        """``findall(text)`` for a list that seldom matches: one fast search first."""
+        if self.fast is not None and self.fast.search(spaced) is None:
+            return []
+        return self.findall(text, spaced)
+
+    def search(self, text: str) -> bool:
+        """Whether ``findall(text)`` finds anything."""
+        if self.fast is not None:
+            return self.fast.search(" " + text) is not None
+        return self.rx.search(text) is not None
+
+
+_SECOND_PERSON_TOKEN = re.compile(r"[a-z']+")
+
+
+class _Voice:
+    """The ``[enthusiasm]`` lists of one spec, ready to match."""
+
+    def __init__(self, es: EnthusiasmSpec):
+        self.lists = [copy.copy(getattr(es, f)) for f in _LISTS]  # what it was built from
+        self.second = frozenset(w.lower() for w in es.second_person)
+        # A sentence speaks to the user only if one of its [a-z']+ words is a second-person word, so
+        # it contains that word; it then contains one of these (the second-person words that can be
+        # such a word, less those containing another: "your" contains "you").
+        tokens = {w for w in self.second if _SECOND_PERSON_TOKEN.fullmatch(w)}
+        self.second_probes = tuple(sorted(w for w in tokens if not any(v != w and v in w for v in tokens)))
+        self.weak = frozenset(es.weak_phrases)
+        self.excitement = _Scanner(tuple(es.excitement_phrases))
+        self.apologetic = _Scanner(tuple(es.apologetic_phrases))
+        self.sarcastic = _Scanner(tuple(es.sarcastic_phrases))
+        self.flat = _Scanner(tuple(es.flat_phrases))
+        self.stock = _Scanner(tuple(es.stock_phrases))
+
+
+_LISTS = ("second_person", "weak_phrases", "excitement_phrases", "apologetic_phrases", "sarcastic_phrases",
+          "flat_phrases", "stock_phrases")
+
+
+@lru_cache(maxsize=32)
+def _built(es: EnthusiasmSpec) -> _Voice:
+    return _Voice(es)
+
+
+def _voice_lists(es: EnthusiasmSpec) -> _Voice:
+    """The spec's lists, built once per spec (rebuilt should its lists have been changed in place)."""
+    v = _built(es)
+    if ([es.second_person, es.weak_phrases, es.excitement_phrases, es.apologetic_phrases, es.sarcastic_phrases,
+         es.flat_phrases, es.stock_phrases] != v.lists):
+        v = _Voice(es)
+    return v
+
+
+def _first_personal(voice: str, v: _Voice) -> list[str]:
     """The first sentence that addresses the user with excitement ('!' or a strong excitement
     phrase) and is not stock politeness, as a list (empty when there is none)."""
-    second = {w.lower() for w in es.second_person}
-    weak = set(es.weak_phrases)
-    for s in sentences(voice):
+    probes = v.second_probes
+    for s in _sentences(voice):
         sl = s.lower().replace("’", "'")
-        if second.isdisjoint(_APOSTROPHE_WORD.findall(sl)) or _hits(es.stock_phrases, sl):
+        for p in probes:
+            if p in sl:
+                break
+        else:
+            continue  # no second-person word can be among its words
+        if v.second.isdisjoint(_APOSTROPHE_WORD.findall(sl)) or v.stock.search(sl):
             continue
-        if "!" in s or any(h not in weak for h in _hits(es.excitement_phrases, sl)):
+        if "!" in s:
+            return [s]
+        weak = v.weak
+        if any(h not in weak for h in v.excitement.findall(sl, " " + sl)):
             return [s]
     return []
 
@@ -75,31 +194,50 @@ class Enthusiasm(Check):
 
     def run(self, prompt: str, response: str, spec: StyleSpec, meta: dict | None = None) -> CheckResult:
         es = spec.enthusiasm
+        v = _voice_lists(es)
         a = analyse(prompt, response, spec, meta)
         lines = [l for l in a.doc.lines if l.kind != "code"]
-        text = "\n".join(l.text for l in lines)
-        low = text.lower()
-        if not low.strip():
+        text = "\n".join([l.text for l in lines])
+        if not text.strip():  # (lower-casing turns no character into whitespace, nor whitespace into another)
             return self.failed(0.0, ["empty response"])
         # The assistant's own voice: not the titles (bold text, titles the user named, picks:
         # "Sorry, Baby" or "Airplane!" say nothing of tone), not quoted speech (a famous line).
         title_spans = {b.raw for b in a.bold_titles}
-        voice = "\n".join("".join(sg.text for sg in l.segments if not (sg.bold and sg.text.strip() in title_spans))
-                          for l in lines)
-        for title in sorted({*a.taste.titles, *(p.text for p in a.picks)}, key=len, reverse=True):
-            if len(title) >= 3 and _may_contain(voice, title):
-                voice = re.sub(re.escape(title), " ", voice, flags=re.I)
+        if not title_spans:
+            voice = text
+        else:
+            parts = []
+            for l in lines:
+                segs = l.segments
+                if len(segs) == 1 and not segs[0].bold:
+                    parts.append(l.text)  # (a line's text is its segments' texts joined)
+                else:
+                    parts.append("".join([sg.text for sg in segs if not (sg.bold and sg.text.strip() in title_spans)]))
+            voice = "\n".join(parts)
+        titles = sorted({*a.taste.titles, *(p.text for p in a.picks)}, key=len, reverse=True)
+        if titles and len(titles[0]) >= 3:
+            # _may_contain, with the lower-cased voice computed once per change: removing a title
+            # (replaced by " ") adds no character IGNORECASE folds, so the test of the first voice holds.
+            special = not _CASE_SPECIAL.isdisjoint(voice)
+            voice_low = voice.lower()
+            for title in titles:
+                if len(title) < 3:
+                    break  # longest first: the rest are shorter
+                if special or not title.isascii() or title.lower() in voice_low:
+                    new = re.sub(re.escape(title), " ", voice, flags=re.I)
+                    if new != voice:
+                        voice = new
+                        voice_low = voice.lower()
         if '"' in voice or "“" in voice:
             voice = _QUOTED_SPEECH.sub(" ", voice)
-        voice_low = voice.lower()
-        low = voice_low
+        low = voice.lower()
+        spaced = " " + low
         exclamations = voice.count("!")
-        words = words_of(low)
-        excite = _hits(es.excitement_phrases, voice_low, words)
-        apologetic = _hits(es.apologetic_phrases, low, words)
-        sarcastic = _hits(es.sarcastic_phrases, low, words)
-        flat = _hits(es.flat_phrases, low, words)
-        personal = _first_personal(voice, es)
+        excite = v.excitement.findall(low, spaced)
+        apologetic = v.apologetic.findall_rare(low, spaced)
+        sarcastic = v.sarcastic.findall_rare(low, spaced)
+        flat = v.flat.findall_rare(low, spaced)
+        personal = _first_personal(voice, v)
         base = (0.3 * min(1.0, len(excite) / 2) + 0.2 * min(1.0, exclamations / 2)
                 + 0.2 * (1.0 if personal else 0.0) - 0.25 * len(flat))
         required = exclamations >= es.min_exclamations and bool(personal) and not apologetic and not sarcastic
