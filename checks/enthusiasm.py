@@ -63,6 +63,40 @@ def _may_contain(text: str, title: str) -> bool:
     return title.lower() in text.lower()
 
 
+def _without_titles(voice: str, titles: list[str]) -> str:
+    """``voice`` with each title (longest first, those of 3 characters or more) replaced by " " wherever
+    ``re.sub(re.escape(title), " ", voice, flags=re.I)`` replaces it, with the same result.
+
+    An ASCII title in a voice without 'İ', 'ı' or 'ſ' is found with ``str.find`` in the lower-cased
+    voice instead: there IGNORECASE matches an ASCII character only to itself in either case and 'K'
+    (Kelvin, which lower() turns into 'k'), and lower() keeps every other character non-ASCII and the
+    voice's length, so the positions are the same (leftmost, not overlapping, as ``re.sub``).
+    Removing a title adds no character, so the test of the first voice holds for the rest.
+    """
+    plain = voice.isascii() or not ("İ" in voice or "ı" in voice or "ſ" in voice)
+    low = voice.lower()
+    for title in titles:
+        if len(title) < 3:
+            break  # longest first: the rest are shorter
+        if plain and title.isascii():
+            tl = title.lower()
+            i = low.find(tl)
+            if i < 0:
+                continue
+            parts = []
+            pos = 0
+            while i >= 0:
+                parts.append(voice[pos:i])
+                pos = i + len(tl)
+                i = low.find(tl, pos)
+            parts.append(voice[pos:])
+            voice = " ".join(parts)
+        else:
+            voice = re.sub(re.escape(title), " ", voice, flags=re.I)
+        low = voice.lower()
+    return voice
+
+
 class _Scanner:
     """``phrase_matcher(phrases).findall(text)``, and whether it finds anything, with a faster scan.
 
@@ -216,18 +250,7 @@ class Enthusiasm(Check):
             voice = "\n".join(parts)
         titles = sorted({*a.taste.titles, *(p.text for p in a.picks)}, key=len, reverse=True)
         if titles and len(titles[0]) >= 3:
-            # _may_contain, with the lower-cased voice computed once per change: removing a title
-            # (replaced by " ") adds no character IGNORECASE folds, so the test of the first voice holds.
-            special = not _CASE_SPECIAL.isdisjoint(voice)
-            voice_low = voice.lower()
-            for title in titles:
-                if len(title) < 3:
-                    break  # longest first: the rest are shorter
-                if special or not title.isascii() or title.lower() in voice_low:
-                    new = re.sub(re.escape(title), " ", voice, flags=re.I)
-                    if new != voice:
-                        voice = new
-                        voice_low = voice.lower()
+            voice = _without_titles(voice, titles)
         if '"' in voice or "“" in voice:
             voice = _QUOTED_SPEECH.sub(" ", voice)
         low = voice.lower()
