@@ -97,6 +97,99 @@ def _without_titles(voice: str, titles: list[str]) -> str:
     return voice
 
 
+# ASCII characters that are not \w (what ``\w+`` separates words with) as spaces; other bytes kept.
+_ASCII_NON_WORD_TO_SPACE = bytes(b if b >= 128 or b == 95 or chr(b).isalnum() else 32 for b in range(256))
+_WORD_RUN = re.compile(r"\w+")
+
+
+def _encode(s: str) -> bytes:
+    return s.encode("utf-8", "surrogatepass")
+
+
+def _text_words(text: str) -> list[bytes]:
+    """The text's ``\w+`` runs (the words of ``phrases.words_of``), UTF-8 encoded, in a list that
+    may also hold other byte strings, each with a non-word character, so never equal to a run.
+
+    Split at ASCII non-word characters, an ASCII piece is one run (ASCII \w is [A-Za-z0-9_]); a
+    piece with other characters is split again with the regex.
+    """
+    words = _encode(text).translate(_ASCII_NON_WORD_TO_SPACE).split()
+    if not text.isascii():
+        words += [_encode(run) for w in words if not w.isascii()
+                  for run in _WORD_RUN.findall(w.decode("utf-8", "surrogatepass"))]
+    return words
+
+
+class _PhraseList:
+    """``phrase_matcher(phrases).findall(text)`` without scanning the text with its regex.
+
+    The regex ``(?<![\w])(phrase)(?:s|es|ed|d|ing)?(?![\w])`` matches a phrase only where the
+    text contains the phrase, and each ``\w+`` run of the phrase as a whole run of the text (the
+    last one, when it ends the phrase, with one of the inflections or none: non-word characters or
+    the ends of the match bound the others). So only the phrases whose runs are all among the
+    text's words can match, only where the text contains them (``str.find``); the regex is tried
+    at those places alone, in order, from the end of the previous match on, which is what
+    ``findall`` finds. Phrases without a run are tried wherever the text contains them.
+    """
+
+    def __init__(self, phrases: tuple[str, ...]):
+        matcher = phrase_matcher(phrases)
+        self.rx = matcher.rx
+        # The prefilter holds for the matcher's regex as written today; any other falls back to findall.
+        self.exact = not matcher.phrases or (self.rx.flags == re.UNICODE and self.rx.pattern.startswith("(?<![\\w])(")
+                      and self.rx.pattern.endswith(")(?:s|es|ed|d|ing)?(?![\\w])"))
+        self.wordless: list[str] = []
+        by_word: dict[bytes, list[tuple[str, frozenset[bytes], frozenset[bytes] | None]]] = {}
+        self.vocabulary: set[bytes] = set()  # every word a phrase needs
+        for p in matcher.phrases:
+            runs = list(_WORD_RUN.finditer(p))
+            if not runs:
+                self.wordless.append(p)
+                continue
+            last = runs[-1]
+            if last.end() == len(p):  # the last run may be inflected
+                need = frozenset(_encode(r.group()) for r in runs[:-1])
+                alts: frozenset[bytes] | None = frozenset(_encode(last.group() + i) for i in ("", "s", "es", "ed", "d", "ing"))
+                keys = alts
+            else:
+                need = frozenset(_encode(r.group()) for r in runs)
+                alts = None
+                keys = [max(need, key=len)]
+            for k in keys:
+                by_word.setdefault(k, []).append((p, need, alts))
+            self.vocabulary |= need | (alts or set())
+        self.by_word = by_word
+        self.keys = frozenset(by_word)
+
+    def findall(self, text: str, present: set[bytes]) -> list[str]:
+        """``findall(text)``; ``present``: the text's words among the vocabulary (of this list or more)."""
+        if not self.exact:
+            return self.rx.findall(text)
+        phrases = set(self.wordless)
+        for k in self.keys.intersection(present):
+            for p, need, alts in self.by_word[k]:
+                if need <= present and (alts is None or not alts.isdisjoint(present)):
+                    phrases.add(p)
+        if not phrases:
+            return []
+        starts = set()
+        for p in phrases:
+            i = text.find(p)
+            while i >= 0:
+                starts.add(i)
+                i = text.find(p, i + 1)
+        out = []
+        pos = 0
+        match = self.rx.match
+        for i in sorted(starts):
+            if i >= pos:
+                m = match(text, i)
+                if m is not None:
+                    out.append(m.group(1))
+                    pos = m.end()
+        return out
+
+
 class _Scanner:
     """``phrase_matcher(phrases).findall(text)``, and whether it finds anything, with a faster scan.
 
@@ -161,6 +254,10 @@ class _Voice:
         self.sarcastic = _Scanner(tuple(es.sarcastic_phrases))
         self.flat = _Scanner(tuple(es.flat_phrases))
         self.stock = _Scanner(tuple(es.stock_phrases))
+        # the lists matched in the whole voice, and the words they need
+        self.voice_lists = [_PhraseList(tuple(getattr(es, f))) for f in
+                            ("excitement_phrases", "apologetic_phrases", "sarcastic_phrases", "flat_phrases")]
+        self.vocabulary = frozenset().union(*(pl.vocabulary for pl in self.voice_lists))
 
 
 _LISTS = ("second_person", "weak_phrases", "excitement_phrases", "apologetic_phrases", "sarcastic_phrases",
@@ -254,12 +351,9 @@ class Enthusiasm(Check):
         if '"' in voice or "“" in voice:
             voice = _QUOTED_SPEECH.sub(" ", voice)
         low = voice.lower()
-        spaced = " " + low
         exclamations = voice.count("!")
-        excite = v.excitement.findall(low, spaced)
-        apologetic = v.apologetic.findall_rare(low, spaced)
-        sarcastic = v.sarcastic.findall_rare(low, spaced)
-        flat = v.flat.findall_rare(low, spaced)
+        present = v.vocabulary.intersection(_text_words(low))
+        excite, apologetic, sarcastic, flat = [pl.findall(low, present) for pl in v.voice_lists]
         personal = _first_personal(voice, v)
         base = (0.3 * min(1.0, len(excite) / 2) + 0.2 * min(1.0, exclamations / 2)
                 + 0.2 * (1.0 if personal else 0.0) - 0.25 * len(flat))
