@@ -120,74 +120,81 @@ def _text_words(text: str) -> list[bytes]:
     return words
 
 
-class _PhraseList:
-    """``phrase_matcher(phrases).findall(text)`` without scanning the text with its regex.
+class _PhraseLists:
+    """``[phrase_matcher(l).findall(text) for l in lists]`` without scanning the text with the regexes.
 
-    The regex ``(?<![\w])(phrase)(?:s|es|ed|d|ing)?(?![\w])`` matches a phrase only where the
-    text contains the phrase, and each ``\w+`` run of the phrase as a whole run of the text (the
+    A matcher's regex ``(?<![\w])(phrase)(?:s|es|ed|d|ing)?(?![\w])`` matches a phrase only where
+    the text contains the phrase, with each ``\w+`` run of the phrase a whole run of the text (the
     last one, when it ends the phrase, with one of the inflections or none: non-word characters or
     the ends of the match bound the others). So only the phrases whose runs are all among the
-    text's words can match, only where the text contains them (``str.find``); the regex is tried
-    at those places alone, in order, from the end of the previous match on, which is what
+    text's words can match, and only where the text contains them (``str.find``); the regex is
+    tried at those places alone, in order, each from the end of the previous match on: what
     ``findall`` finds. Phrases without a run are tried wherever the text contains them.
     """
 
-    def __init__(self, phrases: tuple[str, ...]):
-        matcher = phrase_matcher(phrases)
-        self.rx = matcher.rx
-        # The prefilter holds for the matcher's regex as written today; any other falls back to findall.
-        self.exact = not matcher.phrases or (self.rx.flags == re.UNICODE and self.rx.pattern.startswith("(?<![\\w])(")
-                      and self.rx.pattern.endswith(")(?:s|es|ed|d|ing)?(?![\\w])"))
-        self.wordless: list[str] = []
-        by_word: dict[bytes, list[tuple[str, frozenset[bytes], frozenset[bytes] | None]]] = {}
-        self.vocabulary: set[bytes] = set()  # every word a phrase needs
-        for p in matcher.phrases:
-            runs = list(_WORD_RUN.finditer(p))
-            if not runs:
-                self.wordless.append(p)
-                continue
-            last = runs[-1]
-            if last.end() == len(p):  # the last run may be inflected
-                need = frozenset(_encode(r.group()) for r in runs[:-1])
-                alts: frozenset[bytes] | None = frozenset(_encode(last.group() + i) for i in ("", "s", "es", "ed", "d", "ing"))
-                keys = alts
-            else:
-                need = frozenset(_encode(r.group()) for r in runs)
-                alts = None
-                keys = [max(need, key=len)]
-            for k in keys:
-                by_word.setdefault(k, []).append((p, need, alts))
-            self.vocabulary |= need | (alts or set())
-        self.by_word = by_word
-        self.keys = frozenset(by_word)
+    def __init__(self, lists: list[tuple[str, ...]]):
+        self.matchers = [phrase_matcher(phrases) for phrases in lists]
+        # The prefilter holds for the matcher's regex as written today; any other is run as it is.
+        self.scanned = [not (not m.phrases or (m.rx.flags == re.UNICODE and m.rx.pattern.startswith("(?<![\\w])(")
+                                                and m.rx.pattern.endswith(")(?:s|es|ed|d|ing)?(?![\\w])")))
+                        for m in self.matchers]
+        self.wordless: list[list[str]] = [[] for _ in lists]
+        # word -> (list, phrase, the other words it needs): a phrase is filed under its last run with
+        # each inflection when that run ends it, else under its longest run
+        self.by_word: dict[bytes, list[tuple[int, str, frozenset[bytes]]]] = {}
+        vocabulary: set[bytes] = set()
+        for li, m in enumerate(self.matchers):
+            for p in m.phrases:
+                runs = [_encode(r) for r in _WORD_RUN.findall(p)]
+                if not runs:
+                    self.wordless[li].append(p)
+                    continue
+                if _WORD_CHAR.match(p[-1]):  # the last run ends the phrase: it may be inflected
+                    need = frozenset(runs[:-1])
+                    keys = [runs[-1] + _encode(i) for i in ("", "s", "es", "ed", "d", "ing")]
+                else:
+                    need = frozenset(runs)
+                    keys = [max(runs, key=len)]
+                for k in keys:
+                    self.by_word.setdefault(k, []).append((li, p, need))
+                vocabulary.update(keys, need)
+        self.vocabulary = frozenset(vocabulary)
 
-    def findall(self, text: str, present: set[bytes]) -> list[str]:
-        """``findall(text)``; ``present``: the text's words among the vocabulary (of this list or more)."""
-        if not self.exact:
-            return self.rx.findall(text)
-        phrases = set(self.wordless)
-        for k in self.keys.intersection(present):
-            for p, need, alts in self.by_word[k]:
-                if need <= present and (alts is None or not alts.isdisjoint(present)):
-                    phrases.add(p)
-        if not phrases:
-            return []
-        starts = set()
-        for p in phrases:
-            i = text.find(p)
-            while i >= 0:
-                starts.add(i)
-                i = text.find(p, i + 1)
+    def findall(self, text: str) -> list[list[str]]:
+        """Each list's ``findall(text)``."""
+        present = self.vocabulary.intersection(_text_words(text))
+        candidates = [set(w) for w in self.wordless]
+        by_word = self.by_word
+        for w in present:
+            entries = by_word.get(w)
+            if entries:
+                for li, p, need in entries:
+                    if need <= present:
+                        candidates[li].add(p)
         out = []
-        pos = 0
-        match = self.rx.match
-        for i in sorted(starts):
-            if i >= pos:
-                m = match(text, i)
-                if m is not None:
-                    out.append(m.group(1))
-                    pos = m.end()
+        for m, phrases, scanned in zip(self.matchers, candidates, self.scanned):
+            out.append(m.rx.findall(text) if scanned else _findall_at(m.rx, text, phrases) if phrases else [])
         return out
+
+
+def _findall_at(rx: re.Pattern, text: str, phrases: set[str]) -> list[str]:
+    """``rx.findall(text)`` when ``rx`` can match only where one of ``phrases`` starts."""
+    starts = set()
+    for p in phrases:
+        i = text.find(p)
+        while i >= 0:
+            starts.add(i)
+            i = text.find(p, i + 1)
+    out = []
+    pos = 0
+    match = rx.match
+    for i in sorted(starts):
+        if i >= pos:
+            m = match(text, i)
+            if m is not None:
+                out.append(m.group(1))
+                pos = m.end()
+    return out
 
 
 class _Scanner:
@@ -254,10 +261,9 @@ class _Voice:
         self.sarcastic = _Scanner(tuple(es.sarcastic_phrases))
         self.flat = _Scanner(tuple(es.flat_phrases))
         self.stock = _Scanner(tuple(es.stock_phrases))
-        # the lists matched in the whole voice, and the words they need
-        self.voice_lists = [_PhraseList(tuple(getattr(es, f))) for f in
-                            ("excitement_phrases", "apologetic_phrases", "sarcastic_phrases", "flat_phrases")]
-        self.vocabulary = frozenset().union(*(pl.vocabulary for pl in self.voice_lists))
+        # the lists matched in the whole voice
+        self.voice_lists = _PhraseLists([tuple(es.excitement_phrases), tuple(es.apologetic_phrases),
+                                         tuple(es.sarcastic_phrases), tuple(es.flat_phrases)])
 
 
 _LISTS = ("second_person", "weak_phrases", "excitement_phrases", "apologetic_phrases", "sarcastic_phrases",
@@ -352,8 +358,7 @@ class Enthusiasm(Check):
             voice = _QUOTED_SPEECH.sub(" ", voice)
         low = voice.lower()
         exclamations = voice.count("!")
-        present = v.vocabulary.intersection(_text_words(low))
-        excite, apologetic, sarcastic, flat = [pl.findall(low, present) for pl in v.voice_lists]
+        excite, apologetic, sarcastic, flat = v.voice_lists.findall(low)
         personal = _first_personal(voice, v)
         base = (0.3 * min(1.0, len(excite) / 2) + 0.2 * min(1.0, exclamations / 2)
                 + 0.2 * (1.0 if personal else 0.0) - 0.25 * len(flat))
