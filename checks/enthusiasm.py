@@ -197,51 +197,29 @@ def _findall_at(rx: re.Pattern, text: str, phrases: set[str]) -> list[str]:
     return out
 
 
-class _Scanner:
-    """``phrase_matcher(phrases).findall(text)``, and whether it finds anything, with a faster scan.
-
-    The matcher's regex starts with ``(?<![\\w])``, which the regex engine tries at every position
-    of the text. Prefixed with ``[^a-z0-9_]`` (a superset of the non-word characters, which the
-    engine checks with a bitmap before trying a match) it consumes the character before the phrase
-    instead, and is tried only after the few characters that can precede a word. Matched against
-    ``" " + text`` (so a phrase at the start of the text has a character before it), it matches at
-    position i exactly where the matcher's regex matches at position i of ``text``, with the same
-    phrase. So ``search`` is exact; ``findall`` too, unless a match can start right where the
-    previous one ended (the character it consumes is then taken): that needs a phrase ending in a
-    non-word character (no inflection follows it) and then one starting with a non-word character,
-    and lists that have both use the matcher's own ``findall``.
-    """
+class _Phrases:
+    """One phrase list matched in a sentence: ``phrase_matcher(phrases)``, with a quicker ``any``."""
 
     def __init__(self, phrases: tuple[str, ...]):
         matcher = phrase_matcher(phrases)
         self.rx = matcher.rx
-        self.fast = None
-        self.fast_findall = False
-        if matcher.phrases and self.rx.pattern.startswith("(?<![\\w])") and self.rx.flags == re.UNICODE:
-            self.fast = re.compile("[^a-z0-9_]" + self.rx.pattern)
-            self.fast_findall = not (any(not _WORD_CHAR.match(p[-1]) for p in matcher.phrases)
-                                     and any(not _WORD_CHAR.match(p[0]) for p in matcher.phrases))
+        # A match holds its phrase, so the text contains one of these (the phrases, less those
+        # containing another); too many to test one by one, and the regex is as quick.
+        literals = [p for p in matcher.phrases if not any(q != p and q in p for q in matcher.phrases)]
+        self.literals = tuple(literals) if len(literals) <= 16 else None
 
-    def findall(self, text: str, spaced: str) -> list[str]:
-        """``findall(text)``; ``spaced``: ``" " + text``."""
-        if self.fast_findall:
-            return self.fast.findall(spaced)
+    def findall(self, text: str) -> list[str]:
         return self.rx.findall(text)
 
-    def findall_rare(self, text: str, spaced: str) -> list[str]:
-        """``findall(text)`` for a list that seldom matches: one fast search first."""
-        if self.fast is not None and self.fast.search(spaced) is None:
-            return []
-        return self.findall(text, spaced)
-
-    def search(self, text: str) -> bool:
+    def any(self, text: str) -> bool:
         """Whether ``findall(text)`` finds anything."""
-        if self.fast is not None:
-            return self.fast.search(" " + text) is not None
+        if self.literals is not None:
+            for p in self.literals:
+                if p in text:
+                    break
+            else:
+                return False
         return self.rx.search(text) is not None
-
-
-_SECOND_PERSON_TOKEN = re.compile(r"[a-z']+")
 
 
 class _Voice:
@@ -253,14 +231,11 @@ class _Voice:
         # A sentence speaks to the user only if one of its [a-z']+ words is a second-person word, so
         # it contains that word; it then contains one of these (the second-person words that can be
         # such a word, less those containing another: "your" contains "you").
-        tokens = {w for w in self.second if _SECOND_PERSON_TOKEN.fullmatch(w)}
+        tokens = {w for w in self.second if _APOSTROPHE_WORD.fullmatch(w)}
         self.second_probes = tuple(sorted(w for w in tokens if not any(v != w and v in w for v in tokens)))
         self.weak = frozenset(es.weak_phrases)
-        self.excitement = _Scanner(tuple(es.excitement_phrases))
-        self.apologetic = _Scanner(tuple(es.apologetic_phrases))
-        self.sarcastic = _Scanner(tuple(es.sarcastic_phrases))
-        self.flat = _Scanner(tuple(es.flat_phrases))
-        self.stock = _Scanner(tuple(es.stock_phrases))
+        self.excitement = _Phrases(tuple(es.excitement_phrases))
+        self.stock = _Phrases(tuple(es.stock_phrases))
         # the lists matched in the whole voice
         self.voice_lists = _PhraseLists([tuple(es.excitement_phrases), tuple(es.apologetic_phrases),
                                          tuple(es.sarcastic_phrases), tuple(es.flat_phrases)])
@@ -295,12 +270,12 @@ def _first_personal(voice: str, v: _Voice) -> list[str]:
                 break
         else:
             continue  # no second-person word can be among its words
-        if v.second.isdisjoint(_APOSTROPHE_WORD.findall(sl)) or v.stock.search(sl):
+        if v.second.isdisjoint(_APOSTROPHE_WORD.findall(sl)) or v.stock.any(sl):
             continue
         if "!" in s:
             return [s]
         weak = v.weak
-        if any(h not in weak for h in v.excitement.findall(sl, " " + sl)):
+        if any(h not in weak for h in v.excitement.findall(sl)):
             return [s]
     return []
 
