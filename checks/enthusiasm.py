@@ -27,12 +27,11 @@ _QUOTED_SPEECH = re.compile(r"[\"“][^\"”\n]{0,200}[\"”]")
 _CASE_SPECIAL = frozenset("İıſK")  # non-ASCII letters that IGNORECASE matches to ASCII ones
 _APOSTROPHE_WORD = re.compile(r"[a-z']+")
 _WORD_CHAR = re.compile(r"\w")
-# ``analysis._SENTENCE_SPLIT`` (the separators of ``analysis.sentences``) found from the character
-# before them, so that the regex engine stops only at '.', '!', '?' and newlines: a separator is the
-# whitespace after a sentence end ('.', '!', '?', but not after an initial or a common abbreviation),
-# group 1, or a run of newlines (the whole match). The lookbehinds are checked where the original
-# checks them (just after the punctuation); where they reject a '.', the original's second branch
-# (newlines from the next position) is what this regex tries next too, at the next position.
+# The separators of ``analysis.sentences`` (its ``_SENTENCE_SPLIT``, which the regex engine tries at
+# every position), found from their first character or the punctuation before them, so that the
+# engine stops only at '.', '!', '?' and newlines: the whitespace after a sentence end that is not
+# an initial or a common abbreviation (group 1; its lookbehinds are checked at the same place, just
+# after the punctuation), or else a run of newlines (the whole match), as the original tries them.
 _SENTENCE_END = re.compile(
     r"[.!?\n](?:(?<=[.!?])(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bvs\.)(?<!\bJr\.)(?<!\bMs\.)"
     r"(?<!\bNo\.)(?<!\bVol\.)(?<!\bEp\.)(?<!\bPt\.)(\s+)|(?<=\n)\n*)"
@@ -71,7 +70,7 @@ def _without_titles(voice: str, titles: list[str]) -> str:
     voice instead: there IGNORECASE matches an ASCII character only to itself in either case and 'K'
     (Kelvin, which lower() turns into 'k'), and lower() keeps every other character non-ASCII and the
     voice's length, so the positions are the same (leftmost, not overlapping, as ``re.sub``).
-    Removing a title adds no character, so the test of the first voice holds for the rest.
+    Removing a title adds no character, so the first voice's test for those letters holds for the rest.
     """
     plain = voice.isascii() or not ("İ" in voice or "ı" in voice or "ſ" in voice)
     low = voice.lower()
@@ -107,7 +106,7 @@ def _encode(s: str) -> bytes:
 
 
 def _text_words(text: str) -> list[bytes]:
-    """The text's ``\w+`` runs (the words of ``phrases.words_of``), UTF-8 encoded, in a list that
+    r"""The text's ``\w+`` runs (the words of ``phrases.words_of``), UTF-8 encoded, in a list that
     may also hold other byte strings, each with a non-word character, so never equal to a run.
 
     Split at ASCII non-word characters, an ASCII piece is one run (ASCII \w is [A-Za-z0-9_]); a
@@ -121,7 +120,7 @@ def _text_words(text: str) -> list[bytes]:
 
 
 class _PhraseLists:
-    """``[phrase_matcher(l).findall(text) for l in lists]`` without scanning the text with the regexes.
+    r"""``[phrase_matcher(l).findall(text) for l in lists]`` without scanning the text with the regexes.
 
     A matcher's regex ``(?<![\w])(phrase)(?:s|es|ed|d|ing)?(?![\w])`` matches a phrase only where
     the text contains the phrase, with each ``\w+`` run of the phrase a whole run of the text (the
@@ -204,7 +203,7 @@ class _Phrases:
         matcher = phrase_matcher(phrases)
         self.rx = matcher.rx
         # A match holds its phrase, so the text contains one of these (the phrases, less those
-        # containing another); too many to test one by one, and the regex is as quick.
+        # containing another); tested one by one only when they are few.
         literals = [p for p in matcher.phrases if not any(q != p and q in p for q in matcher.phrases)]
         self.literals = tuple(literals) if len(literals) <= 16 else None
 
@@ -252,7 +251,10 @@ def _built(es: EnthusiasmSpec) -> _Voice:
 
 def _voice_lists(es: EnthusiasmSpec) -> _Voice:
     """The spec's lists, built once per spec (rebuilt should its lists have been changed in place)."""
-    v = _built(es)
+    try:
+        v = _built(es)  # (a frozen spec, hashed by identity)
+    except TypeError:  # an unhashable stand-in
+        return _Voice(es)
     if ([es.second_person, es.weak_phrases, es.excitement_phrases, es.apologetic_phrases, es.sarcastic_phrases,
          es.flat_phrases, es.stock_phrases] != v.lists):
         v = _Voice(es)
