@@ -261,10 +261,14 @@ def _voice_lists(es: EnthusiasmSpec) -> _Voice:
     return v
 
 
-def _first_personal(voice: str, v: _Voice) -> list[str]:
+def _first_personal(voice: str, v: _Voice, low: str) -> list[str]:
     """The first sentence that addresses the user with excitement ('!' or a strong excitement
-    phrase) and is not stock politeness, as a list (empty when there is none)."""
+    phrase) and is not stock politeness, as a list (empty when there is none); ``low``: ``voice.lower()``."""
     probes = v.second_probes
+    # A sentence lower-cased is a piece of ``low`` (lower() depends on nothing across whitespace), and
+    # a probe without an apostrophe occurs in it whether or not '’' is made "'": none in ``low``, no sentence.
+    if not any(p in low for p in probes) and not any("'" in p for p in probes):
+        return []
     for s in _sentences(voice):
         sl = s.lower().replace("’", "'")
         for p in probes:
@@ -336,7 +340,7 @@ class Enthusiasm(Check):
         low = voice.lower()
         exclamations = voice.count("!")
         excite, apologetic, sarcastic, flat = v.voice_lists.findall(low)
-        personal = _first_personal(voice, v)
+        personal = _first_personal(voice, v, low)
         base = (0.3 * min(1.0, len(excite) / 2) + 0.2 * min(1.0, exclamations / 2)
                 + 0.2 * (1.0 if personal else 0.0) - 0.25 * len(flat))
         required = exclamations >= es.min_exclamations and bool(personal) and not apologetic and not sarcastic
