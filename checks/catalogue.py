@@ -33,15 +33,28 @@ CSV_FIELDS = ("title", "year", "genres", "director", "aliases", "source", "ratin
 REQUIRED_FIELDS = CSV_FIELDS[:6]
 
 
-@text_cache(maxsize=65536, scope="vocabulary")
-def normalise(text: str) -> str:
-    """Lower-case, strip accents and punctuation, '&' -> 'and', collapse spaces."""
-    if not text.isascii():  # (ASCII text has no accents to strip)
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in text if not unicodedata.combining(c))
+# An ASCII text's key, byte by byte: letters and digits stay, anything else becomes a space.
+_ASCII_KEY = bytes(c if chr(c).isalnum() else 32 for c in range(128)) + bytes([32]) * 128
+
+
+def normalise_text(text: str) -> str:
+    """``normalise`` without the memo (for one-off text such as a sentence)."""
+    if text.isascii():  # no accents to strip: the same steps on bytes
+        raw = text.lower().encode()
+        if b"&" in raw:
+            raw = raw.replace(b"&", b" and ")
+        return b" ".join(raw.translate(_ASCII_KEY, b"'`").split()).decode()
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.lower().replace("&", " and ")
     text = _APOSTROPHES.sub("", text)
     return _NON_ALNUM.sub(" ", text).strip()
+
+
+@text_cache(maxsize=65536, scope="vocabulary")
+def normalise(text: str) -> str:
+    """Lower-case, strip accents and punctuation, '&' -> 'and', collapse spaces."""
+    return normalise_text(text)
 
 
 def _normalised_tokens(text: str) -> tuple[list[str], list[str]]:

@@ -4,7 +4,7 @@ import copy
 import re
 from functools import lru_cache
 
-from .analysis import analyse
+from .analysis import analyse, iter_sentences
 from .base import Check, CheckResult
 from .phrases import phrase_matcher
 from .spec import EnthusiasmSpec, StyleSpec
@@ -27,33 +27,6 @@ _QUOTED_SPEECH = re.compile(r"[\"“][^\"”\n]{0,200}[\"”]")
 _CASE_SPECIAL = frozenset("İıſK")  # non-ASCII letters that IGNORECASE matches to ASCII ones
 _APOSTROPHE_WORD = re.compile(r"[a-z']+")
 _WORD_CHAR = re.compile(r"\w")
-# The separators of ``analysis.sentences`` (its ``_SENTENCE_SPLIT``, which the regex engine tries at
-# every position), found from their first character or the punctuation before them, so that the
-# engine stops only at '.', '!', '?' and newlines: the whitespace after a sentence end that is not
-# an initial or a common abbreviation (group 1; its lookbehinds are checked at the same place, just
-# after the punctuation), or else a run of newlines (the whole match), as the original tries them.
-_SENTENCE_END = re.compile(
-    r"[.!?\n](?:(?<=[.!?])(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bvs\.)(?<!\bJr\.)(?<!\bMs\.)"
-    r"(?<!\bNo\.)(?<!\bVol\.)(?<!\bEp\.)(?<!\bPt\.)(\s+)|(?<=\n)\n*)"
-)
-
-
-def _sentences(text: str):
-    """``analysis.sentences(text)``, lazily (the caller stops at the first sentence it wants)."""
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        end = m.start(1)
-        if end < 0:  # a run of newlines
-            end = m.start()
-        piece = text[start:end].strip()
-        if piece:
-            yield piece
-        start = m.end()
-    piece = text[start:].strip()
-    if piece:
-        yield piece
-
-
 def _may_contain(text: str, title: str) -> bool:
     """False only when ``re.search(re.escape(title), text, re.I)`` cannot match: an ASCII
     title matches case-insensitively only where the lower-cased text contains it."""
@@ -269,7 +242,7 @@ def _first_personal(voice: str, v: _Voice, low: str) -> list[str]:
     # a probe without an apostrophe occurs in it whether or not '’' is made "'": none in ``low``, no sentence.
     if not any(p in low for p in probes) and not any("'" in p for p in probes):
         return []
-    for s in _sentences(voice):
+    for s in iter_sentences(voice):
         sl = s.lower().replace("’", "'")
         for p in probes:
             if p in sl:

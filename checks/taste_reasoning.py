@@ -5,9 +5,9 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from .analysis import STOPWORDS, analyse, partial_in
+from .analysis import STOPWORDS, analyse, partial_in, sentences
 from .base import Check, CheckResult
-from .catalogue import normalise
+from .catalogue import normalise, normalise_text
 from .spec import StyleSpec
 
 _CLAIM = re.compile(
@@ -62,55 +62,6 @@ def _words(text: str) -> list:
     if text.isascii():
         return text.encode().translate(_ASCII_WORDS).split()
     return _WORD_RUN.findall(text)
-
-
-# analysis.sentences() cuts at a whitespace run after [.!?] (not after an initial or a common
-# abbreviation) and at every run of newlines, then strips the pieces and drops the empty ones.
-# _SENTENCE_END is its first half with the [.!?] consumed instead of looked behind (the same
-# look-behinds, at the same position), so that the regex engine can skip ahead to the next
-# [.!?]; cutting the pieces at each "\n" afterwards gives the same sentences.
-_SENTENCE_END = re.compile(
-    r"[.!?](?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bvs\.)(?<!\bJr\.)(?<!\bMs\.)(?<!\bNo\.)(?<!\bVol\.)"
-    r"(?<!\bEp\.)(?<!\bPt\.)\s+"
-)
-
-
-def _sentences(text: str) -> list[str]:
-    """``analysis.sentences(text)``, faster."""
-    out = []
-    start = 0
-    pieces = []
-    for m in _SENTENCE_END.finditer(text):
-        pieces.append(text[start:m.start() + 1])
-        start = m.end()
-    pieces.append(text[start:])
-    for piece in pieces:
-        if "\n" in piece:
-            for part in piece.split("\n"):
-                part = part.strip()
-                if part:
-                    out.append(part)
-        else:
-            piece = piece.strip()
-            if piece:
-                out.append(piece)
-    return out
-
-
-# An ASCII text's normalise() key: its letters and digits, runs of anything else a space.
-_ASCII_KEY = bytes(c if chr(c).isalnum() else 32 for c in range(128)) + bytes([32]) * 128
-
-
-def _normalise(text: str, lower: str) -> str:
-    """``catalogue.normalise(text)``; ``lower``: ``text.lower()``. An ASCII text needs no accent
-    stripping: its key is its (lower-case) runs of letters and digits, apostrophes and
-    backquotes dropped, '&' read as 'and'."""
-    if not text.isascii():
-        return normalise(text)
-    raw = lower.encode()
-    if b"&" in raw:
-        raw = raw.replace(b"&", b" and ")
-    return b" ".join(raw.translate(_ASCII_KEY, b"'`").split()).decode()
 
 
 def _content_words(lowered: str) -> list[str]:
@@ -248,7 +199,7 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
     when they were needed (else None). ``plain``: no _CASE_SPECIAL character in the sentence."""
     content = None
     found = []
-    norm = _normalise(sentence, lower)
+    norm = normalise_text(sentence)
     padded = f" {norm} "  # partial_in's whole-word containment
     lead = f" {norm}"
     possessive = "'s" in sentence or "’s" in sentence
@@ -264,7 +215,7 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
         if possessive:  # possessive: "Heat's shootouts" names Heat
             if padded_no_poss is None:
                 bare = _POSSESSIVE_S.sub("", sentence)
-                padded_no_poss = f" {_normalise(bare, bare.lower())} "
+                padded_no_poss = f" {normalise_text(bare)} "
             if key_padded in padded_no_poss:
                 return True
         return key_fuzzy is not None and fuzz.partial_ratio(key_fuzzy, norm) >= threshold
@@ -351,7 +302,7 @@ class TasteReasoning(Check):
         case_special = any(c in text for c in _CASE_SPECIAL)
         keys = None
         ref_content: dict[str, list[str]] = {}
-        for s in _sentences(text):
+        for s in sentences(text):
             lower = s.lower()
             low = lower.replace("’", "'") if "’" in lower else lower
             # both claims say "you"

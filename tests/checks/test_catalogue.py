@@ -128,12 +128,35 @@ def test_fuzzy_window_finds_what_every_key_finds(cat, query, comment):
 def test_normalise_ascii_fast_path_matches_the_full_path():
     import unicodedata
 
-    from checks.catalogue import normalise
+    from checks.catalogue import normalise, normalise_text
 
-    for text in ["Schindler's List", "Fast & Furious 7", "  WALL·E  ", "Ocean`s Eleven", "Amélie", "İstanbul"]:
+    for text in ["Schindler's List", "Fast & Furious 7", "  WALL·E  ", "Ocean`s Eleven", "Amélie", "İstanbul",
+                 "", "  ", "&", "A--B__C\t\nD", "1917 (2019)!", "rock'n'roll"]:
         full = unicodedata.normalize("NFKD", text)
         full = "".join(c for c in full if not unicodedata.combining(c)).lower().replace("&", " and ")
         import re
 
         full = re.sub(r"[^a-z0-9]+", " ", re.sub(r"['’`]", "", full)).strip()
-        assert normalise.__wrapped__(text) == full
+        assert normalise.__wrapped__(text) == full == normalise_text(text)
+
+
+def test_normalise_text_on_any_ascii_text():
+    import re
+    import unicodedata
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from checks.catalogue import normalise_text
+
+    def reference(text):
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c)).lower().replace("&", " and ")
+        return re.sub(r"[^a-z0-9]+", " ", re.sub(r"['’`]", "", text)).strip()
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.text(alphabet=st.characters(max_codepoint=127)))
+    def check(text):
+        assert normalise_text(text) == reference(text)
+
+    check()
