@@ -109,6 +109,9 @@ class Taste:
     phrases: list[str] = field(default_factory=list)  # metadata liked_tastes, or "I love ..." captures
     words: list[str] = field(default_factory=list)  # other content words of the prompt (weakest evidence)
     prompt_norm: str = ""
+    # What a check derives from the taste alone, kept here by that check under its own key: a
+    # Taste is shared by every answer to its prompt, so it is derived once per prompt.
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def empty(self) -> bool:
