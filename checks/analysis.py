@@ -537,23 +537,19 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
                 if skip_title(text, hit.films[0]) or any(f.id in bold_film_ids for f in hit.films):
                     continue
                 before = line.text[:abs_start]
-                after = line.text[abs_end:]
-                words = text.split()
-                multiword = len([w for w in words if w.lower() not in _MINOR_WORDS]) >= 2
-                year_m = _YEAR_AFTER.match(after)
-                sentence_before = sentence_tail(before)
-                comparison = bool(_COMPARISON.search(sentence_before))
-                near_comparison = bool(_COMPARISON.search(sentence_before[-25:]))
-                reason = ""
+                multiword = sum(1 for w in text.split() if w.lower() not in _MINOR_WORDS) >= 2
+                year_m = _YEAR_AFTER.match(line.text[abs_end:])
+                # the sentence before the title, and whether it compares, only where a reason asks
                 if _line_head_hit(line.text, abs_start, abs_end) and (multiword or year_m or line.kind != "bullet"):
                     reason = "title heads its line"
-                elif year_m and not near_comparison:
+                elif year_m and not _COMPARISON.search(sentence_tail(before)[-25:]):
                     reason = "title with its year"
-                elif _REC_VERB.search(before) and not comparison:
+                elif _REC_VERB.search(before) and not _COMPARISON.search(sentence_tail(before)):
                     reason = "title after a recommending verb"
-                elif multiword and not comparison and not seg.bold and line.kind != "bullet" and len(text) >= 8:
+                elif (multiword and not seg.bold and line.kind != "bullet" and len(text) >= 8
+                      and not _COMPARISON.search(sentence_tail(before))):
                     reason = "title in prose"
-                if not reason:
+                else:
                     continue
                 film = hit.films[0]
                 if year_m:
@@ -589,11 +585,14 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
 def _meta_key(meta: dict | None) -> tuple:
     if not meta:
         return ()
+    titles, tastes = meta.get("liked_titles"), meta.get("liked_tastes")
+    if titles is None and tastes is None:
+        return ()
     out = []
-    for k in ("liked_titles", "liked_tastes"):
-        v = meta.get(k)
-        if isinstance(v, list):
-            out.append((k, tuple(str(x) for x in v if isinstance(x, str))))
+    if isinstance(titles, list):
+        out.append(("liked_titles", tuple([x for x in titles if isinstance(x, str)])))
+    if isinstance(tastes, list):
+        out.append(("liked_tastes", tuple([x for x in tastes if isinstance(x, str)])))
     return tuple(out)
 
 
