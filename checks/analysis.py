@@ -325,7 +325,8 @@ def _title_shaped(text: str) -> bool:
     return caps / len(significant) >= 0.6
 
 
-def _classify_bold(raw: str, cat: Catalogue, spec: StyleSpec, labels: set[str], year_after: bool = False):
+@text_cache(maxsize=16384, scope="vocabulary")  # bold, italic and quoted texts recur: mostly titles
+def _classify_bold(raw: str, cat: Catalogue, spec: StyleSpec, labels: frozenset[str], year_after: bool = False):
     """-> ('title', title, year, match) | ('other', reason, None, None).
 
     ``year_after``: a year in parentheses follows the span, a strong sign of a title."""

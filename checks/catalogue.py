@@ -62,6 +62,8 @@ def _normalised_tokens(text: str) -> tuple[list[str], list[str]]:
     needs lower-casing)."""
     tokens = _WORD.findall(text)
     if text.isascii():
+        if "'" not in text and "." not in text:  # then every token is letters and digits
+            return tokens, _WORD.findall(text.lower())
         return tokens, [w.lower() if w.isalnum() else normalise(w) for w in tokens]
     return tokens, [normalise(w) for w in tokens]
 

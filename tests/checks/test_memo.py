@@ -32,6 +32,7 @@ def test_scoring_fills_the_text_memos_and_clearing_empties_them():
     _verdicts(spec)
     held = _held()
     for name in ("checks.catalogue.normalise", "checks.analysis._analyse_cached", "checks.analysis._prompt_cached",
+                 "checks.analysis._classify_bold",
                  "checks.markdown.parse", "checks.catalogue.Catalogue.hits_in"):
         assert held[name] > 0, name
     clear_text_caches("answer")
