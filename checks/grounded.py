@@ -6,6 +6,7 @@ from functools import lru_cache
 from .analysis import analyse, sentences
 from .base import Check, CheckResult
 from .catalogue import normalise
+from .memo import text_cache
 from .spec import StyleSpec
 
 _UP = r"[^\W\d_a-z]"  # an upper-case letter, accented ones included ("Žbanić", "Álvarez")
@@ -69,6 +70,16 @@ def _line_sentences(text: str) -> list[str]:
         text = text.strip()
         return [text] if text else []
     return sentences(text)
+
+
+@text_cache(maxsize=4096, scope="answer")
+def _line_claims(line_text: str) -> tuple[tuple[str, tuple[tuple[str, bool], ...], bool], ...]:
+    """The sentences of a line that may state a fact, each with the director names it gives
+    (``_director_names``) and whether it may claim a genre (``_may_claim_genre``); none for
+    most lines. Memoised: a tuned model repeats its lines from answer to answer."""
+    if not _may_claim(line_text):
+        return ()
+    return tuple((s, tuple(_director_names(s)), _may_claim_genre(s)) for s in _line_sentences(line_text))
 
 
 def _may_claim(line_text: str) -> bool:
@@ -149,10 +160,7 @@ class Grounded(Check):
             title_ascii_low = pick.text.lower() if pick.text.isascii() else ""
             first, end = a.sections[i]  # the section's sentences, line by line (as section_text's)
             for line in doc_lines[first:end]:
-                if not _may_claim(line.text):  # most lines
-                    continue
-                for s in _line_sentences(line.text):
-                    names = _director_names(s)
+                for s, names, may_claim_genre in _line_claims(line.text):  # none for most lines
                     if names and directors is None:
                         directors, surnames = _director_keys(film.directors)
                     for name, explicit in names:
@@ -171,7 +179,7 @@ class Grounded(Check):
                         else:
                             contradicted.append(f"{pick.text}: names {name} as director, catalogue says "
                                                 f"{' & '.join(film.directors)}")
-                    if not _may_claim_genre(s):
+                    if not may_claim_genre:
                         continue
                     if title_key is None:
                         title_key = normalise(pick.text)
