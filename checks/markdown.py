@@ -302,18 +302,11 @@ def _read_events(markdown: str) -> list[Line]:
             continue
         # An event is a one-key dict; its value is never None for these keys.
         value = event.get("Text")
-        if value is not None:  # the commonest event: add_text, inline
+        if value is not None:  # the commonest event
             if code is not None:
                 code.append(value)
-                continue
-            segments = (current if current is not None else inline_line(span["start"])).segments
-            b, i = bold > 0, italic > 0
-            if segments:
-                last = segments[-1]
-                if not last.code and last.bold == b and last.italic == i:
-                    last.text += value
-                    continue
-            segments.append(Segment(value, b, i))
+            else:
+                add_text(value, span["start"])
             continue
         is_start = True
         tag = event.get("Start")
