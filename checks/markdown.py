@@ -425,6 +425,7 @@ def _unsure_flanking(markdown: str) -> bool:
 def _lines_from_events(markdown: str) -> list[Line] | None:
     """The fast reading, or None where markdown-it must read the answer."""
     if ("\t" in markdown  # tab stops in indentation and list items: read differently
+            or "\x0b" in markdown or "\x0c" in markdown  # vertical tab, form feed: blank to one, text to the other
             or "]:" in markdown or ("&" in markdown and _ENTITY.search(markdown)) or _unsure_flanking(markdown)):
         return None
     try:

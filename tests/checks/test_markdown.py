@@ -32,6 +32,8 @@ ROUTING = [
     ("> **Heat** is great", False, "near miss: a block quote (markdown-it reads '>' as text)"),
     ("I <b>loved</b> it", False, "near miss: inline HTML"),
     ("- **Heat**\tsmart", False, "near miss: a tab (tab stops differ)"),
+    ("\x0c", False, "near miss: a form feed alone (a blank line to pulldown-cmark, a paragraph to markdown-it)"),
+    ("- \x0b", False, "near miss: a vertical tab in a list item (the same)"),
     ("**Heat**\u2029more", False, "near miss: a paragraph separator beside '**' (Unicode tables differ)"),
     ("Great pick!\u00a0\n" + WHY, False, "near miss: no-break space at a paragraph's end (trimmed by markdown-it only)"),
     ("Heat\\  \nThief", False, "near miss: backslash before trailing spaces at a line break"),
