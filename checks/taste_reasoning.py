@@ -108,7 +108,7 @@ class _Phrases:
     and the phrase itself in the text before the regex is asked. A phrase without a word
     character needs itself in the text."""
 
-    __slots__ = ("rx", "one", "longer", "keys", "wordless")
+    __slots__ = ("rx", "one", "longer", "triggers", "wordless")
 
     def __init__(self, phrases: tuple[str, ...]):
         self.rx = _phrases_rx(phrases)
@@ -137,16 +137,17 @@ class _Phrases:
         # the words as str, and as bytes for ASCII texts (``_words``): a str never equals a bytes
         self.one = frozenset(one | {w.encode() for w in one if w.isascii()})
         self.longer = {**longer, **{w.encode(): ps for w, ps in longer.items() if w.isascii()}}
-        self.keys = frozenset(self.longer)
+        self.triggers = self.one | frozenset(self.longer)  # the words that make a match possible
         self.wordless = tuple(wordless)
 
     def any(self, text: str, words: list) -> bool:
-        """``words``: ``_words(text)``."""
-        if not self.one.isdisjoint(words):
-            return True
-        if not self.keys.isdisjoint(words):
-            for w in self.keys.intersection(words):
-                for p in self.longer[w]:
+        """``words``: ``_words(text)``. (The regex decides whenever a pre-test finds a candidate.)"""
+        hits = self.triggers.intersection(words)  # most sentences: none
+        if hits:
+            if not self.one.isdisjoint(hits):
+                return True
+            for w in hits:
+                for p in self.longer.get(w, ()):
                     if p in text:
                         return self.rx.search(text) is not None
         for p in self.wordless:
@@ -164,18 +165,23 @@ def _phrase_list(phrases: tuple[str, ...]) -> _Phrases:
 # Stated tastes named by a sentence
 # --------------------------------------------------------------------------------------
 class _TasteKeys:
-    """The stated taste, prepared once per answer for ``_references``."""
+    """The stated taste, prepared for ``_references`` once per prompt (see ``_taste_keys``)."""
 
-    __slots__ = ("titles", "terms", "directors", "phrases", "words")
+    __slots__ = ("titles", "terms", "directors", "phrases", "words", "stated")
 
     def __init__(self, t):
         # (title, " key " or None when the key is empty, key when long enough for fuzzy matching,
-        #  distinctive words)
+        #  distinctive words, whether another title or phrase has the same key). A title written
+        # twice is kept once: the second finds what the first found, and references are de-duplicated.
         self.titles = []
+        seen = set()
         for title in t.titles + [f.title for f in t.films] + [al for f in t.films for al in f.aliases]:
+            if title in seen:
+                continue
+            seen.add(title)
             n = normalise(title)
-            self.titles.append((title, f" {n} " if n else None, n if len(n) >= 6 else None,
-                                _distinctive_words(title)))
+            self.titles.append([title, f" {n} " if n else None, n if len(n) >= 6 else None,
+                                _distinctive_words(title), False])
         self.terms = []
         for term in t.terms:
             stem = normalise(term)
@@ -189,9 +195,26 @@ class _TasteKeys:
             if not words:
                 continue
             n = normalise(phrase)
-            self.phrases.append((phrase, [f" {w.rstrip('s')}" for w in words], max(1, min(2, len(words))),
-                                 f" {n} " if n else None, n if len(n) >= 6 else None))
+            self.phrases.append([phrase, [f" {w.rstrip('s')}" for w in words], max(1, min(2, len(words))),
+                                 f" {n} " if n else None, n if len(n) >= 6 else None, False])
+        # a fuzzy key several entries share is compared once per sentence
+        fuzzy = [e[2] for e in self.titles] + [e[4] for e in self.phrases]
+        for e in self.titles:
+            e[4] = fuzzy.count(e[2]) > 1
+        for e in self.phrases:
+            e[5] = fuzzy.count(e[4]) > 1
+        self.titles = [tuple(e) for e in self.titles]
+        self.phrases = [tuple(e) for e in self.phrases]
         self.words = [(w, w[:5], True) if len(w) >= 6 else (w, w, False) for w in t.words]
+        self.stated = f"stated taste: {t.to_dict()}"
+
+
+def _taste_keys(t) -> _TasteKeys:
+    """The taste's keys, kept in ``t.derived`` (a Taste is shared by every answer to its prompt)."""
+    keys = t.derived.get("taste_reasoning")
+    if keys is None:
+        keys = t.derived["taste_reasoning"] = _TasteKeys(t)
+    return keys
 
 
 def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tuple[list[str], list[str] | None]:
@@ -206,8 +229,10 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
     padded_no_poss = None
     sentence_words = None
 
-    def partial(key_padded, key_fuzzy, threshold):  # partial_in(needle, sentence, threshold)
-        nonlocal padded_no_poss
+    fuzzy_seen = None  # (key, threshold) -> result, for keys several entries share
+
+    def partial(key_padded, key_fuzzy, threshold, shared):  # partial_in(needle, sentence, threshold)
+        nonlocal padded_no_poss, fuzzy_seen
         if key_padded is None or not norm:
             return False
         if key_padded in padded:
@@ -218,10 +243,25 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
                 padded_no_poss = f" {normalise_text(bare)} "
             if key_padded in padded_no_poss:
                 return True
-        return key_fuzzy is not None and fuzz.partial_ratio(key_fuzzy, norm) >= threshold
+        if key_fuzzy is None:
+            return False
+        if shared:
+            if fuzzy_seen is None:
+                fuzzy_seen = {}
+            done = fuzzy_seen.get((key_fuzzy, threshold))
+            if done is not None:
+                return done
+        # With a score_cutoff rapidfuzz skips the alignments that score below it and gives 0 when
+        # none reaches it; an alignment that reaches the threshold is well above the cutoff (no
+        # rounding at the cutoff can drop it) and scores as without one (tested on 900,000 pairs,
+        # scores exactly at the thresholds included).
+        hit = fuzz.partial_ratio(key_fuzzy, norm, score_cutoff=threshold - 2) >= threshold
+        if shared:
+            fuzzy_seen[(key_fuzzy, threshold)] = hit
+        return hit
 
-    for title, key_padded, key_fuzzy, distinctive in keys.titles:
-        if partial(key_padded, key_fuzzy, 90.0):
+    for title, key_padded, key_fuzzy, distinctive, shared in keys.titles:
+        if partial(key_padded, key_fuzzy, 90.0, shared):
             found.append(title)
             continue
         # A distinctive word of a longer title, capitalised: "Shawshank's theme".
@@ -236,12 +276,12 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
     for surname, key in keys.directors:
         if key in padded:
             found.append(surname)
-    for phrase, stems, need, key_padded, key_fuzzy in keys.phrases:
+    for phrase, stems, need, key_padded, key_fuzzy, shared in keys.phrases:
         hit = 0
         for stem in stems:
             if stem in lead:
                 hit += 1
-        if hit >= need or partial(key_padded, key_fuzzy, 88):
+        if hit >= need or partial(key_padded, key_fuzzy, 88, shared):
             found.append(phrase)
     # every _STRONG_CUE match says "you", "fan" or "like"
     if (not found and keys.words and (not plain or "you" in lower or "fan" in lower or "like" in lower)
@@ -260,9 +300,46 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
 _SINCE_YEAR = re.compile(r"\bsince\s+(?=\d)")  # "since 1999" is no link cue
 
 
+class _SpecLists:
+    """The spec's phrase lists as ``run`` uses them."""
+
+    __slots__ = ("lists", "cue_words", "cues", "contrast", "sarcastic", "generic", "generic_rx")
+
+    def __init__(self, spec: StyleSpec):
+        ts = spec.taste
+        self.lists = _lists_of(spec)  # what it was built from
+        link_cues = tuple(ts.link_cues)
+        self.cue_words = frozenset(w for cue in link_cues for w in cue.lower().split())
+        self.cues = _phrase_list(link_cues)
+        self.contrast = _phrase_list(tuple(ts.contrast_phrases))
+        self.sarcastic = _phrase_list(tuple(spec.enthusiasm.sarcastic_phrases))
+        generic = tuple(ts.generic_phrases)
+        self.generic = tuple(_phrase_alternation(generic))
+        self.generic_rx = _phrases_rx(generic)
+
+
+def _lists_of(spec: StyleSpec) -> list:
+    ts = spec.taste
+    return [list(ts.link_cues), list(ts.contrast_phrases), list(spec.enthusiasm.sarcastic_phrases),
+            list(ts.generic_phrases)]
+
+
 @lru_cache(maxsize=16)
-def _cue_words(link_cues: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(w for cue in link_cues for w in cue.lower().split())
+def _built(spec: StyleSpec) -> _SpecLists:
+    return _SpecLists(spec)
+
+
+def _spec_lists(spec: StyleSpec) -> _SpecLists:
+    """The spec's lists, built once per spec (rebuilt should its lists have been changed in place)."""
+    try:
+        lists = _built(spec)  # (a frozen spec, hashed by identity)
+    except TypeError:  # an unhashable stand-in
+        return _SpecLists(spec)
+    ts = spec.taste
+    if ([ts.link_cues, ts.contrast_phrases, spec.enthusiasm.sarcastic_phrases, ts.generic_phrases]
+            != lists.lists):
+        lists = _SpecLists(spec)
+    return lists
 
 
 class TasteReasoning(Check):
@@ -293,11 +370,8 @@ class TasteReasoning(Check):
         if not text.strip():
             return self.failed(0.0, ["empty response"], taste=a.taste.to_dict())
         links, ev, misattributed = [], [], []
-        link_cues = tuple(ts.link_cues)
-        cue_words = _cue_words(link_cues)
-        cues = _phrase_list(link_cues)
-        contrast = _phrase_list(tuple(ts.contrast_phrases))
-        sarcastic = _phrase_list(tuple(spec.enthusiasm.sarcastic_phrases))
+        sl = _spec_lists(spec)
+        cue_words, cues, contrast, sarcastic = sl.cue_words, sl.cues, sl.contrast, sl.sarcastic
         # Without the few characters IGNORECASE folds oddly, a claim can be pre-tested lower-cased.
         case_special = any(c in text for c in _CASE_SPECIAL)
         keys = None
@@ -327,7 +401,7 @@ class TasteReasoning(Check):
             if not has_cue:
                 continue
             if keys is None:
-                keys = _TasteKeys(a.taste)
+                keys = _taste_keys(a.taste)
             refs, content = _references(s, lower, keys, not case_special)
             if not refs:
                 continue
@@ -358,11 +432,9 @@ class TasteReasoning(Check):
             ev.append(f"cites liked title(s) the user never mentioned: {sorted(set(misattributed))}")
         if not links:
             text_lower = text.lower()
-            generic_phrases = tuple(ts.generic_phrases)
-            generic = (_phrases_rx(generic_phrases).findall(text_lower)
-                       if any(p in text_lower for p in _phrase_alternation(generic_phrases)) else [])
+            generic = sl.generic_rx.findall(text_lower) if any(p in text_lower for p in sl.generic) else []
             ev.append("no sentence ties a stated taste to a pick" + (f" (only generic: {generic})" if generic else ""))
-        ev.append(f"stated taste: {a.taste.to_dict()}")
+        ev.append(_taste_keys(a.taste).stated)
         if not a.picks:
             ev.insert(0, "no recommended title to connect the taste to")
             return self.failed(0.0, ev)
