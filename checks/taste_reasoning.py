@@ -8,6 +8,7 @@ from rapidfuzz import fuzz
 from .analysis import STOPWORDS, analyse, partial_in, sentences
 from .base import Check, CheckResult
 from .catalogue import normalise, normalise_text
+from .memo import text_cache
 from .spec import StyleSpec
 
 _CLAIM = re.compile(
@@ -32,8 +33,10 @@ def _may_claim(low: str) -> bool:
         return True
     i = low.find("you")
     while i != -1:
-        head = low[:i].rstrip()
-        if len(head) < i and head.endswith(_CLAIM_CONJ):
+        j = i  # low[:j] is low[:i].rstrip()
+        while j and low[j - 1].isspace():
+            j -= 1
+        if j < i and low.endswith(_CLAIM_CONJ, 0, j):
             return True
         i = low.find("you", i + 3)
     return False
@@ -62,6 +65,28 @@ def _words(text: str) -> list:
     if text.isascii():
         return text.encode().translate(_ASCII_WORDS).split()
     return _WORD_RUN.findall(text)
+
+
+# normalise_text reads a text character by character (NFKD, combining marks dropped, lower-case,
+# '&' -> ' and ', apostrophes dropped, other characters outside [a-z0-9] separators), then
+# collapses the separators (only the final sigma's lower-case depends on its neighbours, and
+# either sigma is a separator). So a non-ASCII character can be replaced by what it becomes
+# between two ASCII letters, and the ASCII text that results normalised as fast.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@text_cache(maxsize=4096, scope="vocabulary")
+def _ascii_key(c: str) -> str:
+    """What a non-ASCII character becomes in a normalised text: spaces, ASCII letters and digits."""
+    return normalise_text(f"x{c}y")[1:-1]
+
+
+def _normalise(text: str) -> str:
+    """``catalogue.normalise_text(text)``."""
+    if not text.isascii():
+        for c in set(_NON_ASCII.findall(text)):
+            text = text.replace(c, _ascii_key(c))
+    return normalise_text(text)
 
 
 def _content_words(lowered: str) -> list[str]:
@@ -222,7 +247,7 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
     when they were needed (else None). ``plain``: no _CASE_SPECIAL character in the sentence."""
     content = None
     found = []
-    norm = normalise_text(sentence)
+    norm = _normalise(sentence)
     padded = f" {norm} "  # partial_in's whole-word containment
     lead = f" {norm}"
     possessive = "'s" in sentence or "’s" in sentence
@@ -240,7 +265,7 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
         if possessive:  # possessive: "Heat's shootouts" names Heat
             if padded_no_poss is None:
                 bare = _POSSESSIVE_S.sub("", sentence)
-                padded_no_poss = f" {normalise_text(bare)} "
+                padded_no_poss = f" {_normalise(bare)} "
             if key_padded in padded_no_poss:
                 return True
         if key_fuzzy is None:
