@@ -46,6 +46,8 @@ _STRONG_CUE = re.compile(
     r"\b(?:since you|because you|as you|you mentioned|you said|you asked|you(?:'re| are) after|"
     r"you (?:love|loved|like|liked|enjoy|enjoyed|adore|adored|dig|dug)|your (?:love|taste|fondness)|fans? of|"
     r"just like|much like|like)\b", re.I)
+# The same, case-sensitive, for the lower-case of an ASCII text (where IGNORECASE folds nothing else).
+_STRONG_CUE_LOWER = re.compile(_STRONG_CUE.pattern)
 
 
 _CAPITALISED = re.compile(r"[A-Z][a-z0-9]{5,}")
@@ -290,7 +292,7 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
             found.append(title)
             continue
         # A distinctive word of a longer title, capitalised: "Shawshank's theme".
-        if distinctive:
+        if distinctive and any(w in sentence for w in distinctive):  # (a word of the text, in it)
             if sentence_words is None:
                 sentence_words = set(_ALNUM.findall(sentence))
             if not distinctive.isdisjoint(sentence_words):
@@ -310,7 +312,7 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
             found.append(phrase)
     # every _STRONG_CUE match says "you", "fan" or "like"
     if (not found and keys.words and (not plain or "you" in lower or "fan" in lower or "like" in lower)
-            and _STRONG_CUE.search(sentence)):
+            and (_STRONG_CUE_LOWER.search(lower) if sentence.isascii() else _STRONG_CUE.search(sentence))):
         # Weakest evidence: another content word of the prompt ("cheesier one-liners" ->
         # "cheesy one-liners"), compared on a 5-letter stem.
         content = _content_words(lower)
@@ -319,7 +321,7 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
         for w, key, long in keys.words:
             if key in (stems if long else words):
                 found.append(w)
-    return list(dict.fromkeys(found)), content
+    return (list(dict.fromkeys(found)) if len(found) > 1 else found), content
 
 
 _SINCE_YEAR = re.compile(r"\bsince\s+(?=\d)")  # "since 1999" is no link cue
