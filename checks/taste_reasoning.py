@@ -194,7 +194,7 @@ def _phrase_list(phrases: tuple[str, ...]) -> _Phrases:
 class _TasteKeys:
     """The stated taste, prepared for ``_references`` once per prompt (see ``_taste_keys``)."""
 
-    __slots__ = ("titles", "terms", "directors", "phrases", "words", "stated")
+    __slots__ = ("titles", "terms", "directors", "phrases", "words", "stated", "ref_words")
 
     def __init__(self, t):
         # (title, " key " or None when the key is empty, key when long enough for fuzzy matching,
@@ -234,6 +234,7 @@ class _TasteKeys:
         self.phrases = [tuple(e) for e in self.phrases]
         self.words = [(w, w[:5], True) if len(w) >= 6 else (w, w, False) for w in t.words]
         self.stated = f"stated taste: {t.to_dict()}"
+        self.ref_words: dict[str, list[str]] = {}  # a reference (a taste string) -> its content words
 
 
 def _taste_keys(t) -> _TasteKeys:
@@ -402,7 +403,6 @@ class TasteReasoning(Check):
         # Without the few characters IGNORECASE folds oddly, a claim can be pre-tested lower-cased.
         case_special = any(c in text for c in _CASE_SPECIAL)
         keys = None
-        ref_content: dict[str, list[str]] = {}
         for s in sentences(text):
             lower = s.lower()
             low = lower.replace("’", "'") if "’" in lower else lower
@@ -437,9 +437,9 @@ class TasteReasoning(Check):
                 continue
             ref_words = set()
             for r in refs:
-                r_words = ref_content.get(r)
+                r_words = keys.ref_words.get(r)
                 if r_words is None:
-                    r_words = ref_content[r] = _content_words(r.lower())
+                    r_words = keys.ref_words[r] = _content_words(r.lower())
                 ref_words.update(r_words)
             # A sarcastic quip that names the taste ("Wow, a Fast & Furious fan, how sophisticated.")
             # is no reasoning; a sarcastic sentence that still ties real qualities is.
