@@ -42,6 +42,25 @@ def _may_claim(low: str) -> bool:
     return False
 
 
+# sentences() splits only at a newline or after '.', '!' or '?' followed by white space.
+_PUNCT_SPACE = re.compile(r"[.!?]\s")
+
+
+def _prose_sentences(texts: list[str]) -> list[str]:
+    """``sentences("\n".join(texts))``, line by line: every newline is a split point and the
+    splits are white space, which ``sentences`` strips, so the text's sentences are its lines'
+    sentences in turn; most lines are one sentence, found without the split."""
+    out = []
+    for t in texts:
+        if "\n" not in t and _PUNCT_SPACE.search(t) is None:
+            t = t.strip()
+            if t:
+                out.append(t)
+        else:
+            out += sentences(t)
+    return out
+
+
 _STRONG_CUE = re.compile(
     r"\b(?:since you|because you|as you|you mentioned|you said|you asked|you(?:'re| are) after|"
     r"you (?:love|loved|like|liked|enjoy|enjoyed|adore|adored|dig|dug)|your (?:love|taste|fondness)|fans? of|"
@@ -394,16 +413,17 @@ class TasteReasoning(Check):
         if a.taste.empty:
             return self.unscored(["the prompt states no taste to connect to (no liked title, genre, mood or director found)"])
         ts = spec.taste
-        text = "\n".join([l.text for l in a.doc.lines if l.kind != "code"])
+        texts = [l.text for l in a.doc.lines if l.kind != "code"]
+        text = "\n".join(texts)
         if not text.strip():
             return self.failed(0.0, ["empty response"], taste=a.taste.to_dict())
         links, ev, misattributed = [], [], []
         sl = _spec_lists(spec)
         cue_words, cues, contrast, sarcastic = sl.cue_words, sl.cues, sl.contrast, sl.sarcastic
         # Without the few characters IGNORECASE folds oddly, a claim can be pre-tested lower-cased.
-        case_special = any(c in text for c in _CASE_SPECIAL)
+        case_special = not text.isascii() and any(c in text for c in _CASE_SPECIAL)
         keys = None
-        for s in sentences(text):
+        for s in _prose_sentences(texts):
             lower = s.lower()
             low = lower.replace("’", "'") if "’" in lower else lower
             # both claims say "you"
