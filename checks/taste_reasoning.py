@@ -8,6 +8,7 @@ from rapidfuzz import fuzz
 from .analysis import STOPWORDS, analyse, partial_in, sentences
 from .base import Check, CheckResult
 from .catalogue import normalise, normalise_text
+from .memo import text_cache
 from .spec import StyleSpec
 
 _CLAIM = re.compile(
@@ -32,17 +33,40 @@ def _may_claim(low: str) -> bool:
         return True
     i = low.find("you")
     while i != -1:
-        head = low[:i].rstrip()
-        if len(head) < i and head.endswith(_CLAIM_CONJ):
+        j = i  # low[:j] is low[:i].rstrip()
+        while j and low[j - 1].isspace():
+            j -= 1
+        if j < i and low.endswith(_CLAIM_CONJ, 0, j):
             return True
         i = low.find("you", i + 3)
     return False
+
+
+# sentences() splits only at a newline or after '.', '!' or '?' followed by white space.
+_PUNCT_SPACE = re.compile(r"[.!?]\s")
+
+
+def _prose_sentences(texts: list[str]) -> list[str]:
+    """``sentences("\n".join(texts))``, line by line: every newline is a split point and the
+    splits are white space, which ``sentences`` strips, so the text's sentences are its lines'
+    sentences in turn; most lines are one sentence, found without the split."""
+    out = []
+    for t in texts:
+        if "\n" not in t and _PUNCT_SPACE.search(t) is None:
+            t = t.strip()
+            if t:
+                out.append(t)
+        else:
+            out += sentences(t)
+    return out
 
 
 _STRONG_CUE = re.compile(
     r"\b(?:since you|because you|as you|you mentioned|you said|you asked|you(?:'re| are) after|"
     r"you (?:love|loved|like|liked|enjoy|enjoyed|adore|adored|dig|dug)|your (?:love|taste|fondness)|fans? of|"
     r"just like|much like|like)\b", re.I)
+# The same, case-sensitive, for the lower-case of an ASCII text (where IGNORECASE folds nothing else).
+_STRONG_CUE_LOWER = re.compile(_STRONG_CUE.pattern)
 
 
 _CAPITALISED = re.compile(r"[A-Z][a-z0-9]{5,}")
@@ -62,6 +86,28 @@ def _words(text: str) -> list:
     if text.isascii():
         return text.encode().translate(_ASCII_WORDS).split()
     return _WORD_RUN.findall(text)
+
+
+# normalise_text reads a text character by character (NFKD, combining marks dropped, lower-case,
+# '&' -> ' and ', apostrophes dropped, other characters outside [a-z0-9] separators), then
+# collapses the separators (only the final sigma's lower-case depends on its neighbours, and
+# either sigma is a separator). So a non-ASCII character can be replaced by what it becomes
+# between two ASCII letters, and the ASCII text that results normalised as fast.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@text_cache(maxsize=4096, scope="vocabulary")
+def _ascii_key(c: str) -> str:
+    """What a non-ASCII character becomes in a normalised text: spaces, ASCII letters and digits."""
+    return normalise_text(f"x{c}y")[1:-1]
+
+
+def _normalise(text: str) -> str:
+    """``catalogue.normalise_text(text)``."""
+    if not text.isascii():
+        for c in set(_NON_ASCII.findall(text)):
+            text = text.replace(c, _ascii_key(c))
+    return normalise_text(text)
 
 
 def _content_words(lowered: str) -> list[str]:
@@ -108,7 +154,7 @@ class _Phrases:
     and the phrase itself in the text before the regex is asked. A phrase without a word
     character needs itself in the text."""
 
-    __slots__ = ("rx", "one", "longer", "keys", "wordless")
+    __slots__ = ("rx", "one", "longer", "triggers", "wordless")
 
     def __init__(self, phrases: tuple[str, ...]):
         self.rx = _phrases_rx(phrases)
@@ -137,16 +183,17 @@ class _Phrases:
         # the words as str, and as bytes for ASCII texts (``_words``): a str never equals a bytes
         self.one = frozenset(one | {w.encode() for w in one if w.isascii()})
         self.longer = {**longer, **{w.encode(): ps for w, ps in longer.items() if w.isascii()}}
-        self.keys = frozenset(self.longer)
+        self.triggers = self.one | frozenset(self.longer)  # the words that make a match possible
         self.wordless = tuple(wordless)
 
     def any(self, text: str, words: list) -> bool:
-        """``words``: ``_words(text)``."""
-        if not self.one.isdisjoint(words):
-            return True
-        if not self.keys.isdisjoint(words):
-            for w in self.keys.intersection(words):
-                for p in self.longer[w]:
+        """``words``: ``_words(text)``. (The regex decides whenever a pre-test finds a candidate.)"""
+        hits = self.triggers.intersection(words)  # most sentences: none
+        if hits:
+            if not self.one.isdisjoint(hits):
+                return True
+            for w in hits:
+                for p in self.longer.get(w, ()):
                     if p in text:
                         return self.rx.search(text) is not None
         for p in self.wordless:
@@ -164,18 +211,23 @@ def _phrase_list(phrases: tuple[str, ...]) -> _Phrases:
 # Stated tastes named by a sentence
 # --------------------------------------------------------------------------------------
 class _TasteKeys:
-    """The stated taste, prepared once per answer for ``_references``."""
+    """The stated taste, prepared for ``_references`` once per prompt (see ``_taste_keys``)."""
 
-    __slots__ = ("titles", "terms", "directors", "phrases", "words")
+    __slots__ = ("titles", "terms", "directors", "phrases", "words", "stated", "ref_words")
 
     def __init__(self, t):
         # (title, " key " or None when the key is empty, key when long enough for fuzzy matching,
-        #  distinctive words)
+        #  distinctive words, whether another title or phrase has the same key). A title written
+        # twice is kept once: the second finds what the first found, and references are de-duplicated.
         self.titles = []
+        seen = set()
         for title in t.titles + [f.title for f in t.films] + [al for f in t.films for al in f.aliases]:
+            if title in seen:
+                continue
+            seen.add(title)
             n = normalise(title)
-            self.titles.append((title, f" {n} " if n else None, n if len(n) >= 6 else None,
-                                _distinctive_words(title)))
+            self.titles.append([title, f" {n} " if n else None, n if len(n) >= 6 else None,
+                                _distinctive_words(title), False])
         self.terms = []
         for term in t.terms:
             stem = normalise(term)
@@ -189,9 +241,27 @@ class _TasteKeys:
             if not words:
                 continue
             n = normalise(phrase)
-            self.phrases.append((phrase, [f" {w.rstrip('s')}" for w in words], max(1, min(2, len(words))),
-                                 f" {n} " if n else None, n if len(n) >= 6 else None))
+            self.phrases.append([phrase, [f" {w.rstrip('s')}" for w in words], max(1, min(2, len(words))),
+                                 f" {n} " if n else None, n if len(n) >= 6 else None, False])
+        # a fuzzy key several entries share is compared once per sentence
+        fuzzy = [e[2] for e in self.titles] + [e[4] for e in self.phrases]
+        for e in self.titles:
+            e[4] = fuzzy.count(e[2]) > 1
+        for e in self.phrases:
+            e[5] = fuzzy.count(e[4]) > 1
+        self.titles = [tuple(e) for e in self.titles]
+        self.phrases = [tuple(e) for e in self.phrases]
         self.words = [(w, w[:5], True) if len(w) >= 6 else (w, w, False) for w in t.words]
+        self.stated = f"stated taste: {t.to_dict()}"
+        self.ref_words: dict[str, list[str]] = {}  # a reference (a taste string) -> its content words
+
+
+def _taste_keys(t) -> _TasteKeys:
+    """The taste's keys, kept in ``t.derived`` (a Taste is shared by every answer to its prompt)."""
+    keys = t.derived.get("taste_reasoning")
+    if keys is None:
+        keys = t.derived["taste_reasoning"] = _TasteKeys(t)
+    return keys
 
 
 def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tuple[list[str], list[str] | None]:
@@ -199,15 +269,17 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
     when they were needed (else None). ``plain``: no _CASE_SPECIAL character in the sentence."""
     content = None
     found = []
-    norm = normalise_text(sentence)
+    norm = _normalise(sentence)
     padded = f" {norm} "  # partial_in's whole-word containment
     lead = f" {norm}"
     possessive = "'s" in sentence or "’s" in sentence
     padded_no_poss = None
     sentence_words = None
 
-    def partial(key_padded, key_fuzzy, threshold):  # partial_in(needle, sentence, threshold)
-        nonlocal padded_no_poss
+    fuzzy_seen = None  # (key, threshold) -> result, for keys several entries share
+
+    def partial(key_padded, key_fuzzy, threshold, shared):  # partial_in(needle, sentence, threshold)
+        nonlocal padded_no_poss, fuzzy_seen
         if key_padded is None or not norm:
             return False
         if key_padded in padded:
@@ -215,17 +287,32 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
         if possessive:  # possessive: "Heat's shootouts" names Heat
             if padded_no_poss is None:
                 bare = _POSSESSIVE_S.sub("", sentence)
-                padded_no_poss = f" {normalise_text(bare)} "
+                padded_no_poss = f" {_normalise(bare)} "
             if key_padded in padded_no_poss:
                 return True
-        return key_fuzzy is not None and fuzz.partial_ratio(key_fuzzy, norm) >= threshold
+        if key_fuzzy is None:
+            return False
+        if shared:
+            if fuzzy_seen is None:
+                fuzzy_seen = {}
+            done = fuzzy_seen.get((key_fuzzy, threshold))
+            if done is not None:
+                return done
+        # With a score_cutoff rapidfuzz skips the alignments that score below it and gives 0 when
+        # none reaches it; an alignment that reaches the threshold is well above the cutoff (no
+        # rounding at the cutoff can drop it) and scores as without one (tested on 900,000 pairs,
+        # scores exactly at the thresholds included).
+        hit = fuzz.partial_ratio(key_fuzzy, norm, score_cutoff=threshold - 2) >= threshold
+        if shared:
+            fuzzy_seen[(key_fuzzy, threshold)] = hit
+        return hit
 
-    for title, key_padded, key_fuzzy, distinctive in keys.titles:
-        if partial(key_padded, key_fuzzy, 90.0):
+    for title, key_padded, key_fuzzy, distinctive, shared in keys.titles:
+        if partial(key_padded, key_fuzzy, 90.0, shared):
             found.append(title)
             continue
         # A distinctive word of a longer title, capitalised: "Shawshank's theme".
-        if distinctive:
+        if distinctive and any(w in sentence for w in distinctive):  # (a word of the text, in it)
             if sentence_words is None:
                 sentence_words = set(_ALNUM.findall(sentence))
             if not distinctive.isdisjoint(sentence_words):
@@ -236,16 +323,16 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
     for surname, key in keys.directors:
         if key in padded:
             found.append(surname)
-    for phrase, stems, need, key_padded, key_fuzzy in keys.phrases:
+    for phrase, stems, need, key_padded, key_fuzzy, shared in keys.phrases:
         hit = 0
         for stem in stems:
             if stem in lead:
                 hit += 1
-        if hit >= need or partial(key_padded, key_fuzzy, 88):
+        if hit >= need or partial(key_padded, key_fuzzy, 88, shared):
             found.append(phrase)
     # every _STRONG_CUE match says "you", "fan" or "like"
     if (not found and keys.words and (not plain or "you" in lower or "fan" in lower or "like" in lower)
-            and _STRONG_CUE.search(sentence)):
+            and (_STRONG_CUE_LOWER.search(lower) if sentence.isascii() else _STRONG_CUE.search(sentence))):
         # Weakest evidence: another content word of the prompt ("cheesier one-liners" ->
         # "cheesy one-liners"), compared on a 5-letter stem.
         content = _content_words(lower)
@@ -254,15 +341,52 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
         for w, key, long in keys.words:
             if key in (stems if long else words):
                 found.append(w)
-    return list(dict.fromkeys(found)), content
+    return (list(dict.fromkeys(found)) if len(found) > 1 else found), content
 
 
 _SINCE_YEAR = re.compile(r"\bsince\s+(?=\d)")  # "since 1999" is no link cue
 
 
+class _SpecLists:
+    """The spec's phrase lists as ``run`` uses them."""
+
+    __slots__ = ("lists", "cue_words", "cues", "contrast", "sarcastic", "generic", "generic_rx")
+
+    def __init__(self, spec: StyleSpec):
+        ts = spec.taste
+        self.lists = _lists_of(spec)  # what it was built from
+        link_cues = tuple(ts.link_cues)
+        self.cue_words = frozenset(w for cue in link_cues for w in cue.lower().split())
+        self.cues = _phrase_list(link_cues)
+        self.contrast = _phrase_list(tuple(ts.contrast_phrases))
+        self.sarcastic = _phrase_list(tuple(spec.enthusiasm.sarcastic_phrases))
+        generic = tuple(ts.generic_phrases)
+        self.generic = tuple(_phrase_alternation(generic))
+        self.generic_rx = _phrases_rx(generic)
+
+
+def _lists_of(spec: StyleSpec) -> list:
+    ts = spec.taste
+    return [list(ts.link_cues), list(ts.contrast_phrases), list(spec.enthusiasm.sarcastic_phrases),
+            list(ts.generic_phrases)]
+
+
 @lru_cache(maxsize=16)
-def _cue_words(link_cues: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(w for cue in link_cues for w in cue.lower().split())
+def _built(spec: StyleSpec) -> _SpecLists:
+    return _SpecLists(spec)
+
+
+def _spec_lists(spec: StyleSpec) -> _SpecLists:
+    """The spec's lists, built once per spec (rebuilt should its lists have been changed in place)."""
+    try:
+        lists = _built(spec)  # (a frozen spec, hashed by identity)
+    except TypeError:  # an unhashable stand-in
+        return _SpecLists(spec)
+    ts = spec.taste
+    if ([ts.link_cues, ts.contrast_phrases, spec.enthusiasm.sarcastic_phrases, ts.generic_phrases]
+            != lists.lists):
+        lists = _SpecLists(spec)
+    return lists
 
 
 class TasteReasoning(Check):
@@ -289,20 +413,17 @@ class TasteReasoning(Check):
         if a.taste.empty:
             return self.unscored(["the prompt states no taste to connect to (no liked title, genre, mood or director found)"])
         ts = spec.taste
-        text = "\n".join([l.text for l in a.doc.lines if l.kind != "code"])
+        texts = [l.text for l in a.doc.lines if l.kind != "code"]
+        text = "\n".join(texts)
         if not text.strip():
             return self.failed(0.0, ["empty response"], taste=a.taste.to_dict())
         links, ev, misattributed = [], [], []
-        link_cues = tuple(ts.link_cues)
-        cue_words = _cue_words(link_cues)
-        cues = _phrase_list(link_cues)
-        contrast = _phrase_list(tuple(ts.contrast_phrases))
-        sarcastic = _phrase_list(tuple(spec.enthusiasm.sarcastic_phrases))
+        sl = _spec_lists(spec)
+        cue_words, cues, contrast, sarcastic = sl.cue_words, sl.cues, sl.contrast, sl.sarcastic
         # Without the few characters IGNORECASE folds oddly, a claim can be pre-tested lower-cased.
-        case_special = any(c in text for c in _CASE_SPECIAL)
+        case_special = not text.isascii() and any(c in text for c in _CASE_SPECIAL)
         keys = None
-        ref_content: dict[str, list[str]] = {}
-        for s in sentences(text):
+        for s in _prose_sentences(texts):
             lower = s.lower()
             low = lower.replace("’", "'") if "’" in lower else lower
             # both claims say "you"
@@ -327,7 +448,7 @@ class TasteReasoning(Check):
             if not has_cue:
                 continue
             if keys is None:
-                keys = _TasteKeys(a.taste)
+                keys = _taste_keys(a.taste)
             refs, content = _references(s, lower, keys, not case_special)
             if not refs:
                 continue
@@ -336,9 +457,9 @@ class TasteReasoning(Check):
                 continue
             ref_words = set()
             for r in refs:
-                r_words = ref_content.get(r)
+                r_words = keys.ref_words.get(r)
                 if r_words is None:
-                    r_words = ref_content[r] = _content_words(r.lower())
+                    r_words = keys.ref_words[r] = _content_words(r.lower())
                 ref_words.update(r_words)
             # A sarcastic quip that names the taste ("Wow, a Fast & Furious fan, how sophisticated.")
             # is no reasoning; a sarcastic sentence that still ties real qualities is.
@@ -358,11 +479,9 @@ class TasteReasoning(Check):
             ev.append(f"cites liked title(s) the user never mentioned: {sorted(set(misattributed))}")
         if not links:
             text_lower = text.lower()
-            generic_phrases = tuple(ts.generic_phrases)
-            generic = (_phrases_rx(generic_phrases).findall(text_lower)
-                       if any(p in text_lower for p in _phrase_alternation(generic_phrases)) else [])
+            generic = sl.generic_rx.findall(text_lower) if any(p in text_lower for p in sl.generic) else []
             ev.append("no sentence ties a stated taste to a pick" + (f" (only generic: {generic})" if generic else ""))
-        ev.append(f"stated taste: {a.taste.to_dict()}")
+        ev.append(_taste_keys(a.taste).stated)
         if not a.picks:
             ev.insert(0, "no recommended title to connect the taste to")
             return self.failed(0.0, ev)
