@@ -624,6 +624,28 @@ def sentences(text: str) -> list[str]:
     return list(iter_sentences(text))
 
 
+_PUNCT_SPACE = re.compile(r"[.!?]\s")  # in every sentence break but a newline
+
+
+def line_sentences(text: str) -> list[str]:
+    """``sentences(text)``; most lines (no newline, no '.', '!' or '?' before white space)
+    are one sentence, found without the split."""
+    if "\n" not in text and _PUNCT_SPACE.search(text) is None:
+        text = text.strip()
+        return [text] if text else []
+    return sentences(text)
+
+
+def sentences_of_lines(texts: list[str]) -> list[str]:
+    """``sentences("\n".join(texts))``, line by line: every newline is a split point and the
+    splits are white space, which ``sentences`` strips, so the text's sentences are its
+    lines' sentences in turn."""
+    out: list[str] = []
+    for t in texts:
+        out += line_sentences(t)
+    return out
+
+
 def sentence_tail(text: str) -> str:
     """What follows the last sentence break of ``text``: ``_SENTENCE_SPLIT.split(text)[-1]``."""
     start = 0

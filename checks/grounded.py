@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .analysis import analyse, sentences
+from .analysis import analyse, line_sentences
 from .base import Check, CheckResult
 from .catalogue import normalise
 from .memo import text_cache
@@ -42,8 +42,6 @@ assert all(p.isascii() and p.isalpha() and p.islower() for p in _GENRE_PIECES)
 # Outside ASCII, re.I folds more than str.lower() does ('ſ' is 's', 'İ' is 'i'): ask the regex engine.
 _GENRE_PIECES_RX = re.compile("|".join(_GENRE_PIECES), re.I)
 _COMPARE = re.compile(r"\b(?:like|than|since you|because you|similar|same|reminds|echo|as in|unlike|fans? of|meets|vibes?)\b", re.I)
-# sentences() splits only at a newline or after '.', '!' or '?' followed by white space.
-_PUNCT_SPACE = re.compile(r"[.!?]\s")
 
 
 _IT_THIS = re.compile(r"\s*(?:it|this|this one)\b", re.I)
@@ -62,16 +60,6 @@ def _director_names(sentence: str) -> list[tuple[str, bool]]:
     return names
 
 
-def _line_sentences(text: str) -> list[str]:
-    """``sentences(text)`` for one line. A section's sentences are its lines' sentences in
-    order: every newline is a split point, and the splits are white space, which
-    ``sentences`` strips."""
-    if "\n" not in text and _PUNCT_SPACE.search(text) is None:  # one sentence (most lines)
-        text = text.strip()
-        return [text] if text else []
-    return sentences(text)
-
-
 @text_cache(maxsize=4096, scope="answer")
 def _line_claims(line_text: str) -> tuple[tuple[str, tuple[tuple[str, bool], ...], bool], ...]:
     """The sentences of a line that may state a fact, each with the director names it gives
@@ -79,7 +67,7 @@ def _line_claims(line_text: str) -> tuple[tuple[str, tuple[tuple[str, bool], ...
     most lines. Memoised: a tuned model repeats its lines from answer to answer."""
     if not _may_claim(line_text):
         return ()
-    return tuple((s, tuple(_director_names(s)), _may_claim_genre(s)) for s in _line_sentences(line_text))
+    return tuple((s, tuple(_director_names(s)), _may_claim_genre(s)) for s in line_sentences(line_text))
 
 
 def _may_claim(line_text: str) -> bool:

@@ -5,7 +5,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from .analysis import STOPWORDS, analyse, partial_in, sentences
+from .analysis import STOPWORDS, analyse, partial_in, sentences_of_lines
 from .base import Check, CheckResult
 from .catalogue import normalise, normalise_text
 from .memo import text_cache
@@ -40,25 +40,6 @@ def _may_claim(low: str) -> bool:
             return True
         i = low.find("you", i + 3)
     return False
-
-
-# sentences() splits only at a newline or after '.', '!' or '?' followed by white space.
-_PUNCT_SPACE = re.compile(r"[.!?]\s")
-
-
-def _prose_sentences(texts: list[str]) -> list[str]:
-    """``sentences("\n".join(texts))``, line by line: every newline is a split point and the
-    splits are white space, which ``sentences`` strips, so the text's sentences are its lines'
-    sentences in turn; most lines are one sentence, found without the split."""
-    out = []
-    for t in texts:
-        if "\n" not in t and _PUNCT_SPACE.search(t) is None:
-            t = t.strip()
-            if t:
-                out.append(t)
-        else:
-            out += sentences(t)
-    return out
 
 
 _STRONG_CUE = re.compile(
@@ -423,7 +404,7 @@ class TasteReasoning(Check):
         # Without the few characters IGNORECASE folds oddly, a claim can be pre-tested lower-cased.
         case_special = not text.isascii() and any(c in text for c in _CASE_SPECIAL)
         keys = None
-        for s in _prose_sentences(texts):
+        for s in sentences_of_lines(texts):
             lower = s.lower()
             low = lower.replace("’", "'") if "’" in lower else lower
             # both claims say "you"

@@ -39,3 +39,13 @@ _PIECES = st.sampled_from(["a", "B", "Mr", "Dr", "vs", "No", "Vol", " ", "  ", "
 def test_sentences_agree_with_the_reference_split(text):
     assert sentences(text) == _reference(text)
     assert sentence_tail(text) == _SENTENCE_SPLIT.split(text)[-1]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.lists(_PIECES, max_size=12).map("".join), max_size=6))
+def test_sentences_of_lines_equal_the_joined_texts_sentences(lines):
+    from checks.analysis import line_sentences, sentences_of_lines
+
+    assert sentences_of_lines(lines) == _reference("\n".join(lines))
+    for line in lines:
+        assert line_sentences(line) == _reference(line)
