@@ -37,18 +37,39 @@ REQUIRED_FIELDS = CSV_FIELDS[:6]
 _ASCII_KEY = bytes(c if chr(c).isalnum() else 32 for c in range(128)) + bytes([32]) * 128
 
 
-def normalise_text(text: str) -> str:
-    """``normalise`` without the memo (for one-off text such as a sentence)."""
-    if text.isascii():  # no accents to strip: the same steps on bytes
-        raw = text.lower().encode()
-        if b"&" in raw:
-            raw = raw.replace(b"&", b" and ")
-        return b" ".join(raw.translate(_ASCII_KEY, b"'`").split()).decode()
+def _normalise_full(text: str) -> str:
+    """The definition of ``normalise``, step by step."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.lower().replace("&", " and ")
     text = _APOSTROPHES.sub("", text)
     return _NON_ALNUM.sub(" ", text).strip()
+
+
+# _normalise_full reads a text character by character (NFKD, combining marks dropped,
+# lower-case, '&' -> ' and ', apostrophes dropped, other characters outside [a-z0-9]
+# separators), then collapses the separators (only the final sigma's lower-case depends on
+# its neighbours, and either sigma is a separator). So a non-ASCII character can be replaced
+# by what it becomes between two ASCII letters, and the ASCII text that results normalised.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@text_cache(maxsize=4096, scope="vocabulary")
+def _ascii_key(c: str) -> str:
+    """What a non-ASCII character becomes in a normalised text: spaces, ASCII letters and digits."""
+    return _normalise_full(f"x{c}y")[1:-1]
+
+
+def normalise_text(text: str) -> str:
+    """``normalise`` without the memo (for one-off text such as a sentence)."""
+    if not text.isascii():
+        for c in set(_NON_ASCII.findall(text)):
+            text = text.replace(c, _ascii_key(c))
+    # an ASCII text has no accents to strip: the same steps on bytes
+    raw = text.lower().encode()
+    if b"&" in raw:
+        raw = raw.replace(b"&", b" and ")
+    return b" ".join(raw.translate(_ASCII_KEY, b"'`").split()).decode()
 
 
 @text_cache(maxsize=65536, scope="vocabulary")

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-import copy
 import re
 from functools import lru_cache
 
 from .analysis import analyse, iter_sentences
 from .base import Check, CheckResult
+from .memo import built_per_spec
 from .phrases import phrase_matcher
 from .spec import EnthusiasmSpec, StyleSpec
 
@@ -198,7 +198,6 @@ class _Voice:
     """The ``[enthusiasm]`` lists of one spec, ready to match."""
 
     def __init__(self, es: EnthusiasmSpec):
-        self.lists = [copy.copy(getattr(es, f)) for f in _LISTS]  # what it was built from
         self.second = frozenset(w.lower() for w in es.second_person)
         # A sentence speaks to the user only if one of its [a-z']+ words is a second-person word, so
         # it contains that word; it then contains one of these (the second-person words that can be
@@ -213,25 +212,11 @@ class _Voice:
                                          tuple(es.sarcastic_phrases), tuple(es.flat_phrases)])
 
 
-_LISTS = ("second_person", "weak_phrases", "excitement_phrases", "apologetic_phrases", "sarcastic_phrases",
-          "flat_phrases", "stock_phrases")
-
-
-@lru_cache(maxsize=32)
-def _built(es: EnthusiasmSpec) -> _Voice:
-    return _Voice(es)
-
-
+@built_per_spec(lambda es: [es.second_person, es.weak_phrases, es.excitement_phrases, es.apologetic_phrases,
+                            es.sarcastic_phrases, es.flat_phrases, es.stock_phrases])
 def _voice_lists(es: EnthusiasmSpec) -> _Voice:
-    """The spec's lists, built once per spec (rebuilt should its lists have been changed in place)."""
-    try:
-        v = _built(es)  # (a frozen spec, hashed by identity)
-    except TypeError:  # an unhashable stand-in
-        return _Voice(es)
-    if ([es.second_person, es.weak_phrases, es.excitement_phrases, es.apologetic_phrases, es.sarcastic_phrases,
-         es.flat_phrases, es.stock_phrases] != v.lists):
-        v = _Voice(es)
-    return v
+    """The spec's lists, ready to match (built once per spec)."""
+    return _Voice(es)
 
 
 def _first_personal(voice: str, v: _Voice, low: str) -> list[str]:

@@ -17,10 +17,14 @@ every memo emptied. Tests use ``clear_text_caches()`` to start clean.
 
 from __future__ import annotations
 
+import copy
+import functools
 from functools import lru_cache
 from typing import Callable, TypeVar
 
 F = TypeVar("F", bound=Callable)
+T = TypeVar("T")
+R = TypeVar("R")
 
 SCOPES = ("answer", "vocabulary")
 _TEXT_CACHES: list[tuple[str, Callable]] = []
@@ -52,3 +56,28 @@ def clear_text_caches(scope: str | None = None) -> None:
 def text_cache_sizes() -> dict[str, tuple[str, int]]:
     """(scope, entries held) of each registered memo, by qualified name."""
     return {f"{c.__module__}.{c.__qualname__}": (s, c.cache_info().currsize) for s, c in _TEXT_CACHES}
+
+
+def built_per_spec(snapshot: Callable[[T], list]) -> Callable[[Callable[[T], R]], Callable[[T], R]]:
+    """Memoise ``build(section)`` on a spec section (frozen, hashed by identity).
+
+    ``snapshot(section)`` lists the mutable lists the build reads: a spec is frozen but its
+    lists can be changed in place, and then the build is made afresh. An unhashable
+    stand-in is built on every call."""
+
+    def decorate(build: Callable[[T], R]) -> Callable[[T], R]:
+        @lru_cache(maxsize=32)
+        def cached(section: T) -> tuple[list, R]:
+            return copy.deepcopy(snapshot(section)), build(section)
+
+        @functools.wraps(build)
+        def get(section: T) -> R:
+            try:
+                built_from, built = cached(section)
+            except TypeError:  # unhashable
+                return build(section)
+            return built if snapshot(section) == built_from else build(section)
+
+        return get
+
+    return decorate

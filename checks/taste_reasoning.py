@@ -8,7 +8,7 @@ from rapidfuzz import fuzz
 from .analysis import STOPWORDS, analyse, partial_in, sentences_of_lines
 from .base import Check, CheckResult
 from .catalogue import normalise, normalise_text
-from .memo import text_cache
+from .memo import built_per_spec, text_cache
 from .spec import StyleSpec
 
 _CLAIM = re.compile(
@@ -69,34 +69,12 @@ def _words(text: str) -> list:
     return _WORD_RUN.findall(text)
 
 
-# normalise_text reads a text character by character (NFKD, combining marks dropped, lower-case,
-# '&' -> ' and ', apostrophes dropped, other characters outside [a-z0-9] separators), then
-# collapses the separators (only the final sigma's lower-case depends on its neighbours, and
-# either sigma is a separator). So a non-ASCII character can be replaced by what it becomes
-# between two ASCII letters, and the ASCII text that results normalised as fast.
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-
-
-@text_cache(maxsize=4096, scope="vocabulary")
-def _ascii_key(c: str) -> str:
-    """What a non-ASCII character becomes in a normalised text: spaces, ASCII letters and digits."""
-    return normalise_text(f"x{c}y")[1:-1]
-
-
-def _normalise(text: str) -> str:
-    """``catalogue.normalise_text(text)``."""
-    if not text.isascii():
-        for c in set(_NON_ASCII.findall(text)):
-            text = text.replace(c, _ascii_key(c))
-    return normalise_text(text)
-
-
 def _content_words(lowered: str) -> list[str]:
     """``analysis.content_words`` of an already lower-cased text."""
     return [w for w in _CONTENT_WORD.findall(lowered) if w not in STOPWORDS and len(w) > 2]
 
 
-@lru_cache(maxsize=1024)
+@text_cache(maxsize=1024, scope="vocabulary")
 def _distinctive_words(title: str) -> frozenset[str]:
     """The capitalised long words of a title of two words or more (none for one word)."""
     if len(title.split()) < 2:
@@ -250,7 +228,7 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
     when they were needed (else None). ``plain``: no _CASE_SPECIAL character in the sentence."""
     content = None
     found = []
-    norm = _normalise(sentence)
+    norm = normalise_text(sentence)
     padded = f" {norm} "  # partial_in's whole-word containment
     lead = f" {norm}"
     possessive = "'s" in sentence or "’s" in sentence
@@ -268,7 +246,7 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
         if possessive:  # possessive: "Heat's shootouts" names Heat
             if padded_no_poss is None:
                 bare = _POSSESSIVE_S.sub("", sentence)
-                padded_no_poss = f" {_normalise(bare)} "
+                padded_no_poss = f" {normalise_text(bare)} "
             if key_padded in padded_no_poss:
                 return True
         if key_fuzzy is None:
@@ -335,7 +313,6 @@ class _SpecLists:
 
     def __init__(self, spec: StyleSpec):
         ts = spec.taste
-        self.lists = _lists_of(spec)  # what it was built from
         link_cues = tuple(ts.link_cues)
         self.cue_words = frozenset(w for cue in link_cues for w in cue.lower().split())
         self.cues = _phrase_list(link_cues)
@@ -346,28 +323,11 @@ class _SpecLists:
         self.generic_rx = _phrases_rx(generic)
 
 
-def _lists_of(spec: StyleSpec) -> list:
-    ts = spec.taste
-    return [list(ts.link_cues), list(ts.contrast_phrases), list(spec.enthusiasm.sarcastic_phrases),
-            list(ts.generic_phrases)]
-
-
-@lru_cache(maxsize=16)
-def _built(spec: StyleSpec) -> _SpecLists:
-    return _SpecLists(spec)
-
-
+@built_per_spec(lambda spec: [spec.taste.link_cues, spec.taste.contrast_phrases,
+                              spec.enthusiasm.sarcastic_phrases, spec.taste.generic_phrases])
 def _spec_lists(spec: StyleSpec) -> _SpecLists:
-    """The spec's lists, built once per spec (rebuilt should its lists have been changed in place)."""
-    try:
-        lists = _built(spec)  # (a frozen spec, hashed by identity)
-    except TypeError:  # an unhashable stand-in
-        return _SpecLists(spec)
-    ts = spec.taste
-    if ([ts.link_cues, ts.contrast_phrases, spec.enthusiasm.sarcastic_phrases, ts.generic_phrases]
-            != lists.lists):
-        lists = _SpecLists(spec)
-    return lists
+    """The spec's lists, ready to match (built once per spec)."""
+    return _SpecLists(spec)
 
 
 class TasteReasoning(Check):

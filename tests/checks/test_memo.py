@@ -62,3 +62,30 @@ def test_unknown_scope_is_an_error(scope):
 
 def test_scopes():
     assert SCOPES == ("answer", "vocabulary")
+
+
+def test_built_per_spec_builds_once_and_again_after_a_list_changes_in_place():
+    from dataclasses import dataclass, field
+
+    from checks.memo import built_per_spec
+
+    @dataclass(frozen=True, eq=False)
+    class Section:
+        words: list = field(default_factory=list)
+
+    builds = []
+
+    @built_per_spec(lambda sec: [sec.words])
+    def build(sec):
+        builds.append(list(sec.words))
+        return frozenset(sec.words)
+
+    sec = Section(["a"])
+    assert build(sec) == build(sec) == {"a"} and builds == [["a"]]  # built once
+    sec.words.append("b")  # near miss: the same (frozen) section, its list changed in place
+    assert build(sec) == {"a", "b"}
+
+    class Unhashable(Section):
+        __hash__ = None
+
+    assert build(Unhashable(["z"])) == {"z"}  # built on every call, never cached
