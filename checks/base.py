@@ -69,7 +69,7 @@ class Check:
         return CheckResult(self.id, Status.UNSCORED, None, evidence, details)
 
     def verdict(self, ok: bool, score: float, evidence: list[str], **details) -> CheckResult:
-        return (self.passed if ok else self.failed)(score, evidence, **details)
+        return CheckResult(self.id, Status.PASSED if ok else Status.FAILED, round(float(score), 4), evidence, details)
 
     @classmethod
     def doc(cls) -> str:
