@@ -1,7 +1,6 @@
 """Scoring throughput: responses per second per core, and scaling with --workers.
 
-Two sets of typical answers, each answer made unique (a suffix) so the per-pair cache
-cannot help:
+Two sets of typical answers:
 
 * ``handwritten``: the hand-written examples and the labelled contract cases (99
   answers, many of them edge cases of the contract);

@@ -29,24 +29,21 @@ from rapidfuzz import fuzz
 
 from .catalogue import Catalogue, Film, cached_catalogue, normalise, split_year, strip_article
 from .markdown import Document, Line, parse
-from .memo import text_cache
+from .memo import built_per_spec, text_cache
 from .spec import StyleSpec
 
 _NUMBERING = re.compile(r"^\s*(?:#+\s*)?(?:\(?\d{1,2}[.)]\s*|[-*+•●▪]\s*)?")
 # Sentence ends, but not after an initial or a common abbreviation ("S. Craig Zahler", "Mr. Fox").
-# (the reference: ``sentences`` and ``sentence_tail`` cut where this splits, faster)
-_SENTENCE_SPLIT = re.compile(
-    r"(?<=[.!?])(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bvs\.)(?<!\bJr\.)(?<!\bMs\.)(?<!\bNo\.)(?<!\bVol\.)(?<!\bEp\.)(?<!\bPt\.)\s+|\n+"
-)
-# The separators of _SENTENCE_SPLIT (which the regex engine tries at every position), found from
-# their first character or the punctuation before them, so that the engine stops only at '.', '!',
-# '?' and newlines: the white space after a sentence end that is not an initial or a common
-# abbreviation (group 1; its look-behinds are checked at the same place, just after the
-# punctuation), or else a run of newlines (the whole match), tried in the same order.
-_SENTENCE_END = re.compile(
-    r"[.!?\n](?:(?<=[.!?])(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bvs\.)(?<!\bJr\.)(?<!\bMs\.)"
-    r"(?<!\bNo\.)(?<!\bVol\.)(?<!\bEp\.)(?<!\bPt\.)(\s+)|(?<=\n)\n*)"
-)
+_NOT_ABBREVIATION = (r"(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bvs\.)(?<!\bJr\.)(?<!\bMs\.)(?<!\bNo\.)"
+                     r"(?<!\bVol\.)(?<!\bEp\.)(?<!\bPt\.)")
+# The reference split (``sentences`` and ``sentence_tail`` cut where it splits, faster).
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])" + _NOT_ABBREVIATION + r"\s+|\n+")
+# Its separators, found from their first character or the punctuation before them, so that
+# the regex engine stops only at '.', '!', '?' and newlines (it tries _SENTENCE_SPLIT at every
+# position): the white space after a sentence end (group 1; the look-behinds are checked at
+# the same place, just after the punctuation), or else a run of newlines (the whole match),
+# tried in the same order.
+_SENTENCE_END = re.compile(r"[.!?\n](?:(?<=[.!?])" + _NOT_ABBREVIATION + r"(\s+)|(?<=\n)\n*)")
 _YEAR_AFTER = re.compile(r"^\s*[\(\[]\s*(\d{4})\s*[\)\]]")
 _POSSESSIVE_S = re.compile(r"['’]s\b")
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{1,80})[\"”]")
@@ -117,12 +114,10 @@ class Taste:
     def empty(self) -> bool:
         return not (self.titles or self.films or self.terms or self.directors or self.phrases or self.words)
 
-    def film_ids(self) -> set[int]:
-        return {f.id for f in self.films}
-
     @cached_property
     def liked_ids(self) -> frozenset[int]:
-        """``film_ids()``, computed once (a Taste is shared by every answer to its prompt)."""
+        """The catalogue films the user named, by id (computed once: a Taste is shared by every
+        answer to its prompt)."""
         return frozenset(f.id for f in self.films)
 
     @cached_property
@@ -303,7 +298,7 @@ def _label_rx(pattern: str) -> re.Pattern:
     return re.compile(pattern, re.I)
 
 
-@lru_cache(maxsize=16)
+@built_per_spec(lambda spec: [spec.titles.label_phrases])
 def _label_set(spec: StyleSpec) -> frozenset[str]:
     return frozenset(normalise(p) for p in spec.titles.label_phrases)
 
@@ -468,7 +463,6 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
             return True
         return normalise(text) in bold_keys or _is_liked(film, text, taste) or _in_prompt(text, taste)
 
-    bold_kinds: dict[str, str] = {}  # bold segment text -> its _classify_bold kind
     for line in doc.lines:
         if line.kind == "code":
             continue
@@ -521,19 +515,13 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
             pos += len(seg.text)
             if seg.code or seg.italic or not _CAPITAL_OR_DIGIT.search(seg.text):
                 continue  # only a title written with a capital or a digit first is kept below
-            if seg.bold:
-                kind = bold_kinds.get(seg.text)
-                if kind is None:
-                    kind = bold_kinds[seg.text] = _classify_bold(seg.text, cat, spec, labels)[0]
-                if kind == "title":
-                    continue  # already handled as a bold title
+            if seg.bold and _classify_bold(seg.text, cat, spec, labels)[0] == "title":
+                continue  # already handled as a bold title
             for hit in cat.hits_in(seg.text, True):
                 text = hit.text
                 abs_start = seg_start + hit.start
                 abs_end = seg_start + hit.end
                 if any(a <= abs_start < b for a, b in covered):
-                    continue
-                if not (text[:1].isupper() or text[:1].isdigit()):
                     continue
                 if skip_title(text, hit.films[0]) or any(f.id in bold_film_ids for f in hit.films):
                     continue

@@ -27,6 +27,10 @@ from .memo import text_cache
 _ARTICLES = ("the ", "a ", "an ")
 _YEAR_TAIL = re.compile(r"\s*[\(\[]\s*(\d{4})\s*[\)\]]\s*$|\s*[,–—-]\s*(\d{4})\s*$")
 _WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+(?:['’.][0-9A-Za-zÀ-ÖØ-öø-ÿ]+)*")
+# The only non-ASCII characters re.I matches to ASCII letters ('İ' and 'ı' to i, 'ſ' to s, the
+# Kelvin sign to k; checked over every code point): where a text has none of them, a
+# case-insensitive search for ASCII text finds what str.lower() and ``in`` find.
+IGNORECASE_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
 _APOSTROPHES = re.compile(r"['’`]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 CSV_FIELDS = ("title", "year", "genres", "director", "aliases", "source", "rating", "votes")
@@ -87,10 +91,6 @@ def _normalised_tokens(text: str) -> tuple[list[str], list[str]]:
             return tokens, _WORD.findall(text.lower())
         return tokens, [w.lower() if w.isalnum() else normalise(w) for w in tokens]
     return tokens, [normalise(w) for w in tokens]
-
-
-def _normalised_words(text: str) -> list[str]:
-    return _normalised_tokens(text)[1]
 
 
 def strip_article(key: str) -> str:

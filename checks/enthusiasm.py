@@ -6,7 +6,7 @@ from functools import lru_cache
 from .analysis import analyse, iter_sentences
 from .base import Check, CheckResult
 from .memo import built_per_spec
-from .phrases import phrase_matcher
+from .phrases import INFLECTIONS, phrase_matcher
 from .spec import EnthusiasmSpec, StyleSpec
 
 
@@ -17,24 +17,9 @@ def _vader():
     return SentimentIntensityAnalyzer()
 
 
-def _hits(phrases: list[str], text: str, words: frozenset[str] | None = None) -> list[str]:
-    """Every phrase of the list in ``text``, whole words, an optional inflection allowed
-    ("gem" matches "gems"); ``words``: ``words_of(text)`` when the caller has it."""
-    return phrase_matcher(tuple(phrases)).findall(text, words)
-
-
 _QUOTED_SPEECH = re.compile(r"[\"“][^\"”\n]{0,200}[\"”]")
-_CASE_SPECIAL = frozenset("İıſK")  # non-ASCII letters that IGNORECASE matches to ASCII ones
 _APOSTROPHE_WORD = re.compile(r"[a-z']+")
 _WORD_CHAR = re.compile(r"\w")
-def _may_contain(text: str, title: str) -> bool:
-    """False only when ``re.search(re.escape(title), text, re.I)`` cannot match: an ASCII
-    title matches case-insensitively only where the lower-cased text contains it."""
-    if not title.isascii() or not _CASE_SPECIAL.isdisjoint(text):
-        return True
-    return title.lower() in text.lower()
-
-
 def _without_titles(voice: str, titles: list[str]) -> str:
     """``voice`` with each title (longest first, those of 3 characters or more) replaced by " " wherever
     ``re.sub(re.escape(title), " ", voice, flags=re.I)`` replaces it, with the same result.
@@ -79,7 +64,7 @@ def _encode(s: str) -> bytes:
 
 
 def _text_words(text: str) -> list[bytes]:
-    r"""The text's ``\w+`` runs (the words of ``phrases.words_of``), UTF-8 encoded, in a list that
+    r"""The text's ``\w+`` runs, UTF-8 encoded, in a list that
     may also hold other byte strings, each with a non-word character, so never equal to a run.
 
     Split at ASCII non-word characters, an ASCII piece is one run (ASCII \w is [A-Za-z0-9_]); a
@@ -123,7 +108,7 @@ class _PhraseLists:
                     continue
                 if _WORD_CHAR.match(p[-1]):  # the last run ends the phrase: it may be inflected
                     need = frozenset(runs[:-1])
-                    keys = [runs[-1] + _encode(i) for i in ("", "s", "es", "ed", "d", "ing")]
+                    keys = [runs[-1] + _encode(i) for i in ("",) + INFLECTIONS]
                 else:
                     need = frozenset(runs)
                     keys = [max(runs, key=len)]

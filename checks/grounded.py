@@ -5,7 +5,7 @@ from functools import lru_cache
 
 from .analysis import analyse, line_sentences
 from .base import Check, CheckResult
-from .catalogue import normalise
+from .catalogue import IGNORECASE_TO_ASCII, normalise
 from .memo import text_cache
 from .spec import StyleSpec
 
@@ -41,6 +41,7 @@ assert all(any(p in w.split()[0] for p in _GENRE_PIECES) for w in GENRE_WORDS)
 assert all(p.isascii() and p.isalpha() and p.islower() for p in _GENRE_PIECES)
 # Outside ASCII, re.I folds more than str.lower() does ('ſ' is 's', 'İ' is 'i'): ask the regex engine.
 _GENRE_PIECES_RX = re.compile("|".join(_GENRE_PIECES), re.I)
+_GENRE_PIECES_LOWER_RX = re.compile("|".join(_GENRE_PIECES))  # on lower-cased text
 _COMPARE = re.compile(r"\b(?:like|than|since you|because you|similar|same|reminds|echo|as in|unlike|fans? of|meets|vibes?)\b", re.I)
 
 
@@ -82,13 +83,11 @@ def _may_claim(line_text: str) -> bool:
 
 def _may_claim_genre(sentence: str) -> bool:
     """False when the sentence provably holds no _GENRE_RX match."""
-    low = sentence.lower()  # _GENRE_PIECES, unrolled
-    if ("anim" in low or "cartoon" in low or "documentary" in low or "horror" in low or "slasher" in low
-            or "musical" in low or "western" in low or "superhero" in low or "sci" in low or "space" in low):
+    if _GENRE_PIECES_LOWER_RX.search(sentence.lower()):
         return True
     # re.I matches a piece's letter to itself in either case (which lower() finds) or to one of
-    # 'İ', 'ı', 'ſ' and 'K' (Kelvin sign), the only non-ASCII characters it matches to ASCII letters.
-    return (not sentence.isascii() and ("İ" in sentence or "ı" in sentence or "ſ" in sentence or "K" in sentence)
+    # IGNORECASE_TO_ASCII
+    return (not sentence.isascii() and any(c in sentence for c in IGNORECASE_TO_ASCII)
             and _GENRE_PIECES_RX.search(sentence) is not None)
 
 

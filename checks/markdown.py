@@ -61,9 +61,6 @@ class Line:
     offset: int = 0  # offset of this line's text in Document.text
     text: str = field(default="")
 
-    def finish(self) -> None:
-        self.text = "".join(s.text for s in self.segments)
-
     @property
     def is_bullet(self) -> bool:
         """An unordered bullet item's first line."""

@@ -11,10 +11,10 @@ returns with ``findall`` (the phrase as matched, an optional inflection allowed:
   engine follows one branch per character instead of trying every phrase at every
   position. At one position all the phrases that can match lie on one path of the
   trie, and the trie tries the longer before the shorter, which is the order of the
-  longest-first alternation: the same match, the same backtracking;
-* a text whose words cannot start any phrase is not scanned at all: a match starts a
-  word, so the word (or, for a one-word phrase, the word with its inflection) must be
-  among the text's words.
+  longest-first alternation: the same match, the same backtracking.
+
+The checks that match lists in every answer (enthusiasm, taste_reasoning) first ask which
+phrases can match at all: every word of a matched phrase is a whole word of the text.
 """
 
 from __future__ import annotations
@@ -23,13 +23,7 @@ import re
 from functools import lru_cache
 
 INFLECTIONS = ("s", "es", "ed", "d", "ing")
-_WORD_RUN = re.compile(r"\w+")
 _NOTHING = re.compile(r"(?!x)x")
-
-
-def words_of(text: str) -> frozenset[str]:
-    """The text's maximal runs of word characters (what a phrase match must start with)."""
-    return frozenset(_WORD_RUN.findall(text))
 
 
 def trie_alternation(phrases: list[str]) -> str:
@@ -60,28 +54,12 @@ class PhraseMatcher:
         self.phrases = sorted({p.lower() for p in phrases if p}, key=len, reverse=True)
         if not self.phrases:
             self.rx = _NOTHING
-            self.triggers: frozenset[str] | None = frozenset()
             return
-        self.rx = re.compile(r"(?<![\w])(" + trie_alternation(self.phrases) + r")(?:s|es|ed|d|ing)?(?![\w])")
-        self.triggers = self._triggers()
+        self.rx = re.compile(r"(?<![\w])(" + trie_alternation(self.phrases) + r")(?:" + "|".join(INFLECTIONS)
+                             + r")?(?![\w])")
 
-    def _triggers(self) -> frozenset[str] | None:
-        """The words a match can start with; None when a phrase does not start with a word."""
-        out = set()
-        for phrase in self.phrases:
-            m = _WORD_RUN.match(phrase)
-            if m is None:
-                return None
-            if m.end() < len(phrase):  # more follows: the first word stands alone in the text
-                out.add(m.group())
-            else:  # a one-word phrase: the text's word is the phrase and its inflection
-                out.update([phrase] + [phrase + s for s in INFLECTIONS])
-        return frozenset(out)
-
-    def findall(self, text: str, words: frozenset[str] | None = None) -> list[str]:
-        """Every phrase matched in ``text``, in order (``words``: ``words_of(text)``, if known)."""
-        if self.triggers is not None and words is not None and self.triggers.isdisjoint(words):
-            return []
+    def findall(self, text: str) -> list[str]:
+        """Every phrase matched in ``text``, in order."""
         return self.rx.findall(text)
 
 

@@ -5,10 +5,11 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from .analysis import STOPWORDS, analyse, partial_in, sentences_of_lines
+from .analysis import _CONTENT_WORD, _POSSESSIVE_S, STOPWORDS, analyse, partial_in, sentences_of_lines
 from .base import Check, CheckResult
-from .catalogue import normalise, normalise_text
+from .catalogue import IGNORECASE_TO_ASCII, normalise, normalise_text
 from .memo import built_per_spec, text_cache
+from .phrases import INFLECTIONS
 from .spec import StyleSpec
 
 _CLAIM = re.compile(
@@ -21,7 +22,7 @@ _CLAIM2 = re.compile(r"\b(?:your love (?:of|for)|you(?:'re|’re| are) a (?:big 
 # The only characters that IGNORECASE matches to an ASCII letter besides the letter's two cases
 # (İ and ı to i, ſ to s, the Kelvin sign to k): a text without them can be pre-tested on its
 # lower-cased form with plain substring tests.
-_CASE_SPECIAL = ("\u0130", "\u0131", "\u017f", "\u212a")
+_CASE_SPECIAL = IGNORECASE_TO_ASCII
 _CLAIM_CONJ = ("since", "because", "as", "given that", "now that")
 
 
@@ -53,10 +54,8 @@ _STRONG_CUE_LOWER = re.compile(_STRONG_CUE.pattern)
 _CAPITALISED = re.compile(r"[A-Z][a-z0-9]{5,}")
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
 _PLURAL_END = re.compile(r"(ies|es|s)$")
-_POSSESSIVE_S = re.compile(r"['’]s\b")  # as analysis.partial_in
-_CONTENT_WORD = re.compile(r"[a-z][a-z'-]+")  # as analysis.content_words
 _WORD_RUN = re.compile(r"\w+")  # as phrases.words_of
-_INFLECTIONS = ("", "s", "es", "ed", "d", "ing")  # the phrase lists' optional inflections
+_INFLECTIONS = ("",) + INFLECTIONS  # a phrase's last word as written or inflected
 # An ASCII text's word characters are [A-Za-z0-9_]: with every other byte made a space,
 # bytes.split() gives its words (what _WORD_RUN finds), several times faster.
 _ASCII_WORDS = bytes(c if chr(c).isalnum() or c == 95 else 32 for c in range(128)) + bytes([32]) * 128
@@ -85,7 +84,7 @@ def _distinctive_words(title: str) -> frozenset[str]:
 # --------------------------------------------------------------------------------------
 # Phrase lists: does a lower-cased text contain one of them?
 # --------------------------------------------------------------------------------------
-# A phrase of a list matches as in enthusiasm._hits / phrases.PhraseMatcher: whole words,
+# A phrase of a list matches as in phrases.PhraseMatcher: whole words,
 # an optional inflection after it:  (?<![\w])(phrase|...)(?:s|es|ed|d|ing)?(?![\w])
 
 
@@ -95,7 +94,7 @@ def _phrase_alternation(phrases: tuple[str, ...]) -> list[str]:
 
 @lru_cache(maxsize=64)
 def _phrases_rx(phrases: tuple[str, ...]) -> re.Pattern:
-    """The plain longest-first alternation: ``findall`` gives what ``_hits`` gives."""
+    """The plain longest-first alternation: ``findall`` gives what ``phrase_matcher(phrases).findall`` gives."""
     alts = _phrase_alternation(phrases)
     if not alts:
         return re.compile(r"(?!x)x")
@@ -103,7 +102,7 @@ def _phrases_rx(phrases: tuple[str, ...]) -> re.Pattern:
 
 
 class _Phrases:
-    """Whether a lower-cased text has a match of a phrase list: ``bool(_hits(phrases, text))``.
+    """Whether a lower-cased text has a match of a phrase list: ``bool(phrase_matcher(phrases).findall(text))``.
 
     A match starts after a non-word character and ends before one, and inside a phrase a word
     is bounded by non-word characters: so each word of a matched phrase is a whole word of the

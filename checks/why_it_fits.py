@@ -26,15 +26,6 @@ def _is_label(line: Line, rx: re.Pattern) -> bool:
     return rx.match(_LEAD.sub("", text)) is not None
 
 
-def find_label(lines: list[Line], pattern: str) -> int | None:
-    """Index (within ``lines``) of the first line whose label is "Why it fits"."""
-    rx = _label_rx(pattern)
-    for i, line in enumerate(lines):
-        if _is_label(line, rx):
-            return i
-    return None
-
-
 class WhyItFits(Check):
     """Every pick has its own "Why it fits" section with at least two bullets.
 
@@ -64,8 +55,7 @@ class WhyItFits(Check):
             bullets = 0
             for k in range(first, end):
                 line = doc_lines[k]
-                text = line.text  # _is_label(line, rx), inlined
-                if line.kind != "code" and rx.match(text if text[:1].isalnum() else _LEAD.sub("", text)):
+                if _is_label(line, rx):
                     if label is not None:
                         break
                     label = k

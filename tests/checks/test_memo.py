@@ -89,3 +89,14 @@ def test_built_per_spec_builds_once_and_again_after_a_list_changes_in_place():
         __hash__ = None
 
     assert build(Unhashable(["z"])) == {"z"}  # built on every call, never cached
+
+
+def test_a_label_phrase_added_in_place_is_read_by_the_next_answer():
+    from checks.analysis import analyse
+
+    spec = load_spec()
+    assert load_spec() is not spec  # near miss: a cached spec would carry this test's change to others
+    response = "**Zorblax Quintet**\n\nWhy it fits:\n- a\n- b"
+    assert [p.text for p in analyse("I like heist films.", response, spec).picks] == ["Zorblax Quintet"]
+    spec.titles.label_phrases.append("Zorblax Quintet")
+    assert analyse("I like heist films.", response + "\n", spec).picks == []  # now a label, not a title

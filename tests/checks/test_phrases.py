@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks.enthusiasm import _may_contain
+from checks.enthusiasm import _without_titles
 from checks.grounded import _director_names
-from checks.phrases import PhraseMatcher, trie_alternation, words_of
+from checks.phrases import PhraseMatcher, trie_alternation
 
 PHRASES = ["gem", "must watch", "must-watch", "must", "you'll love", "thrill", "thrilling", "so good", "can't wait"]
 
@@ -39,7 +39,6 @@ CASES = [
 def test_findall_table(text, expected, comment):
     m = PhraseMatcher(tuple(PHRASES))
     assert m.findall(text) == expected == plain(PHRASES, text)
-    assert m.findall(text, words_of(text)) == expected  # the word prefilter never changes the result
 
 
 def test_trie_alternation_is_a_regex_of_the_phrases():
@@ -48,10 +47,9 @@ def test_trie_alternation_is_a_regex_of_the_phrases():
     assert not rx.match("a") and not rx.match("b")  # near miss: a strict prefix is no phrase
 
 
-def test_phrases_not_starting_with_a_word_are_never_prefiltered():
+def test_phrases_not_starting_with_a_word():
     m = PhraseMatcher(("...wow", "gem"))
-    assert m.triggers is None
-    assert m.findall("well ...wow", words_of("well ...wow")) == plain(["...wow"], "well ...wow")
+    assert m.findall("well ...wow") == plain(["...wow"], "well ...wow")
 
 
 WORDS = st.sampled_from(PHRASES + ["s", "es", "ed", "ing", "x", "-", "'", " ", "  ", ".", "Gem", "mus", "wait"])
@@ -61,24 +59,28 @@ WORDS = st.sampled_from(PHRASES + ["s", "es", "ed", "ing", "x", "-", "'", " ", "
 @given(st.lists(WORDS, max_size=20).map("".join))
 def test_same_matches_as_the_plain_alternation(text):
     m = PhraseMatcher(tuple(PHRASES))
-    assert m.findall(text) == plain(PHRASES, text) == m.findall(text, words_of(text))
+    assert m.findall(text) == plain(PHRASES, text)
 
 
-MAY_CONTAIN = [
-    # (text, title, expected, comment): False only when re.I cannot find the title
-    ("Watch HEAT tonight", "Heat", True, "case-insensitive"),
-    ("Watch Thief tonight", "Heat", False, "absent"),
-    ("Watch \u212aill Bill", "Kill Bill", True, "near miss: the Kelvin sign matches 'k' under IGNORECASE"),
-    ("Léon", "Leon", False, "near miss: an accented letter is another letter for re.I too"),
-    ("Amélie is lovely", "Amélie", True, "a non-ASCII title is always searched"),
+WITHOUT_TITLES = [
+    # (voice, titles, comment): the titles cut out as re.sub(re.escape(title), " ", voice, flags=re.I) cuts them
+    ("Watch HEAT tonight", ["Heat"], "case-insensitive"),
+    ("Watch Thief tonight", ["Heat"], "near miss: absent, nothing cut"),
+    ("Watch \u212aill Bill and Kill Bill", ["Kill Bill"], "the Kelvin sign matches 'k' under IGNORECASE"),
+    ("Léon, not Leon", ["Leon"], "near miss: an accented letter is another letter for re.I too"),
+    ("Amélie is lovely, AMÉLIE!", ["Amélie"], "a non-ASCII title"),
+    ("The Thing and Thing", ["The Thing", "Thing"], "longest first, then what is left"),
+    ("ſcream and SCREAM", ["Scream"], "the long s matches 's' under IGNORECASE"),
 ]
 
 
-@pytest.mark.parametrize("text,title,expected,comment", MAY_CONTAIN, ids=[c[3] for c in MAY_CONTAIN])
-def test_may_contain(text, title, expected, comment):
-    found = re.search(re.escape(title), text, re.I) is not None
-    assert _may_contain(text, title) is expected
-    assert found <= _may_contain(text, title)  # never False where the regex finds it
+@pytest.mark.parametrize("voice,titles,comment", WITHOUT_TITLES, ids=[c[2] for c in WITHOUT_TITLES])
+def test_without_titles(voice, titles, comment):
+    expected = voice
+    for title in sorted(titles, key=len, reverse=True):
+        if len(title) >= 3:
+            expected = re.sub(re.escape(title), " ", expected, flags=re.I)
+    assert _without_titles(voice, sorted(titles, key=len, reverse=True)) == expected
 
 
 DIRECTORS = [
