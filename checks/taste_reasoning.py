@@ -9,7 +9,7 @@ from .analysis import _CONTENT_WORD, _POSSESSIVE_S, STOPWORDS, analyse, partial_
 from .base import Check, CheckResult
 from .catalogue import IGNORECASE_TO_ASCII, normalise, normalise_text
 from .memo import built_per_spec, text_cache
-from .phrases import INFLECTIONS
+from .phrases import INFLECTIONS, phrase_matcher
 from .spec import StyleSpec
 
 _CLAIM = re.compile(
@@ -54,7 +54,7 @@ _STRONG_CUE_LOWER = re.compile(_STRONG_CUE.pattern)
 _CAPITALISED = re.compile(r"[A-Z][a-z0-9]{5,}")
 _ALNUM = re.compile(r"[A-Za-z0-9]+")
 _PLURAL_END = re.compile(r"(ies|es|s)$")
-_WORD_RUN = re.compile(r"\w+")  # as phrases.words_of
+_WORD_RUN = re.compile(r"\w+")  # a word: what a phrase match must hold whole
 _INFLECTIONS = ("",) + INFLECTIONS  # a phrase's last word as written or inflected
 # An ASCII text's word characters are [A-Za-z0-9_]: with every other byte made a space,
 # bytes.split() gives its words (what _WORD_RUN finds), several times faster.
@@ -88,19 +88,6 @@ def _distinctive_words(title: str) -> frozenset[str]:
 # an optional inflection after it:  (?<![\w])(phrase|...)(?:s|es|ed|d|ing)?(?![\w])
 
 
-def _phrase_alternation(phrases: tuple[str, ...]) -> list[str]:
-    return sorted({p.lower() for p in phrases if p}, key=len, reverse=True)
-
-
-@lru_cache(maxsize=64)
-def _phrases_rx(phrases: tuple[str, ...]) -> re.Pattern:
-    """The plain longest-first alternation: ``findall`` gives what ``phrase_matcher(phrases).findall`` gives."""
-    alts = _phrase_alternation(phrases)
-    if not alts:
-        return re.compile(r"(?!x)x")
-    return re.compile(r"(?<![\w])(" + "|".join(map(re.escape, alts)) + r")(?:s|es|ed|d|ing)?(?![\w])")
-
-
 class _Phrases:
     """Whether a lower-cased text has a match of a phrase list: ``bool(phrase_matcher(phrases).findall(text))``.
 
@@ -115,8 +102,8 @@ class _Phrases:
     __slots__ = ("rx", "one", "longer", "triggers", "wordless")
 
     def __init__(self, phrases: tuple[str, ...]):
-        self.rx = _phrases_rx(phrases)
-        alts = _phrase_alternation(phrases)
+        matcher = phrase_matcher(phrases)
+        self.rx, alts = matcher.rx, matcher.phrases
         one: set[str] = set()
         multi = []
         wordless = []
@@ -318,8 +305,8 @@ class _SpecLists:
         self.contrast = _phrase_list(tuple(ts.contrast_phrases))
         self.sarcastic = _phrase_list(tuple(spec.enthusiasm.sarcastic_phrases))
         generic = tuple(ts.generic_phrases)
-        self.generic = tuple(_phrase_alternation(generic))
-        self.generic_rx = _phrases_rx(generic)
+        matcher = phrase_matcher(generic)
+        self.generic, self.generic_rx = tuple(matcher.phrases), matcher.rx
 
 
 @built_per_spec(lambda spec: [spec.taste.link_cues, spec.taste.contrast_phrases,
