@@ -162,8 +162,8 @@ class _TasteKeys:
 
     def __init__(self, t):
         # (title, " key " or None when the key is empty, key when long enough for fuzzy matching,
-        #  distinctive words, whether another title or phrase has the same key). A title written
-        # twice is kept once: the second finds what the first found, and references are de-duplicated.
+        #  distinctive words). A title written twice is kept once: the second finds what the first
+        #  found, and references are de-duplicated.
         self.titles = []
         seen = set()
         for title in t.titles + [f.title for f in t.films] + [al for f in t.films for al in f.aliases]:
@@ -171,8 +171,8 @@ class _TasteKeys:
                 continue
             seen.add(title)
             n = normalise(title)
-            self.titles.append([title, f" {n} " if n else None, n if len(n) >= 6 else None,
-                                _distinctive_words(title), False])
+            self.titles.append((title, f" {n} " if n else None, n if len(n) >= 6 else None,
+                                _distinctive_words(title)))
         self.terms = []
         for term in t.terms:
             stem = normalise(term)
@@ -186,16 +186,8 @@ class _TasteKeys:
             if not words:
                 continue
             n = normalise(phrase)
-            self.phrases.append([phrase, [f" {w.rstrip('s')}" for w in words], max(1, min(2, len(words))),
-                                 f" {n} " if n else None, n if len(n) >= 6 else None, False])
-        # a fuzzy key several entries share is compared once per sentence
-        fuzzy = [e[2] for e in self.titles] + [e[4] for e in self.phrases]
-        for e in self.titles:
-            e[4] = fuzzy.count(e[2]) > 1
-        for e in self.phrases:
-            e[5] = fuzzy.count(e[4]) > 1
-        self.titles = [tuple(e) for e in self.titles]
-        self.phrases = [tuple(e) for e in self.phrases]
+            self.phrases.append((phrase, [f" {w.rstrip('s')}" for w in words], max(1, min(2, len(words))),
+                                 f" {n} " if n else None, n if len(n) >= 6 else None))
         self.words = [(w, w[:5], True) if len(w) >= 6 else (w, w, False) for w in t.words]
         self.stated = f"stated taste: {t.to_dict()}"
         self.ref_words: dict[str, list[str]] = {}  # a reference (a taste string) -> its content words
@@ -221,10 +213,10 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
     padded_no_poss = None
     sentence_words = None
 
-    fuzzy_seen = None  # (key, threshold) -> result, for keys several entries share
+    fuzzy_seen: dict[tuple[str, float], bool] = {}  # (key, threshold) -> result: a key is scored once
 
-    def partial(key_padded, key_fuzzy, threshold, shared):  # partial_in(needle, sentence, threshold)
-        nonlocal padded_no_poss, fuzzy_seen
+    def partial(key_padded, key_fuzzy, threshold):  # partial_in(needle, sentence, threshold)
+        nonlocal padded_no_poss
         if key_padded is None or not norm:
             return False
         if key_padded in padded:
@@ -237,23 +229,19 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
                 return True
         if key_fuzzy is None:
             return False
-        if shared:
-            if fuzzy_seen is None:
-                fuzzy_seen = {}
-            done = fuzzy_seen.get((key_fuzzy, threshold))
-            if done is not None:
-                return done
+        done = fuzzy_seen.get((key_fuzzy, threshold))
+        if done is not None:
+            return done
         # With a score_cutoff rapidfuzz skips the alignments that score below it and gives 0 when
         # none reaches it; an alignment that reaches the threshold is well above the cutoff (no
         # rounding at the cutoff can drop it) and scores as without one (tested on 900,000 pairs,
         # scores exactly at the thresholds included).
         hit = fuzz.partial_ratio(key_fuzzy, norm, score_cutoff=threshold - 2) >= threshold
-        if shared:
-            fuzzy_seen[(key_fuzzy, threshold)] = hit
+        fuzzy_seen[(key_fuzzy, threshold)] = hit
         return hit
 
-    for title, key_padded, key_fuzzy, distinctive, shared in keys.titles:
-        if partial(key_padded, key_fuzzy, 90.0, shared):
+    for title, key_padded, key_fuzzy, distinctive in keys.titles:
+        if partial(key_padded, key_fuzzy, 90.0):
             found.append(title)
             continue
         # A distinctive word of a longer title, capitalised: "Shawshank's theme".
@@ -268,12 +256,12 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
     for surname, key in keys.directors:
         if key in padded:
             found.append(surname)
-    for phrase, stems, need, key_padded, key_fuzzy, shared in keys.phrases:
+    for phrase, stems, need, key_padded, key_fuzzy in keys.phrases:
         hit = 0
         for stem in stems:
             if stem in lead:
                 hit += 1
-        if hit >= need or partial(key_padded, key_fuzzy, 88, shared):
+        if hit >= need or partial(key_padded, key_fuzzy, 88):
             found.append(phrase)
     # every _STRONG_CUE match says "you", "fan" or "like"
     if (not found and keys.words and (not plain or "you" in lower or "fan" in lower or "like" in lower)
@@ -295,7 +283,7 @@ _SINCE_YEAR = re.compile(r"\bsince\s+(?=\d)")  # "since 1999" is no link cue
 class _SpecLists:
     """The spec's phrase lists as ``run`` uses them."""
 
-    __slots__ = ("lists", "cue_words", "cues", "contrast", "sarcastic", "generic", "generic_rx")
+    __slots__ = ("cue_words", "cues", "contrast", "sarcastic", "generic", "generic_rx")
 
     def __init__(self, spec: StyleSpec):
         ts = spec.taste
