@@ -147,6 +147,26 @@ class TextHit(NamedTuple):
     films: tuple[Film, ...]
 
 
+class _SplitWords:
+    """A trie node read with words that may hold spaces or be empty: a word with spaces is its
+    parts walked in turn, an empty word leads nowhere (as a key joined with it would be none)."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, node: dict):
+        self.node = node
+
+    def get(self, word, default=None):
+        if word is None:
+            return self.node.get(None, default)
+        node = self.node
+        for part in word.split(" "):
+            node = node.get(part)
+            if node is None:
+                return default
+        return _SplitWords(node)
+
+
 class Catalogue:
     """An immutable set of films with fast title and director look-ups."""
 
@@ -166,13 +186,14 @@ class Catalogue:
                     self._add(short, film, "article")
         self._key_list = list(self._keys)
         self._key_films = {key: tuple(f for f, _ in entries) for key, entries in self._keys.items()}
-        self._prefixes: set[str] = set()
-        self.max_words = 1
-        for key in self._keys:
-            words = key.split()
-            self.max_words = max(self.max_words, len(words))
-            for i in range(1, len(words) + 1):
-                self._prefixes.add(" ".join(words[:i]))
+        # The keys as a trie of words: word -> node, and under None the films of the key that
+        # ends there (a key is words joined by single spaces: normalised, never empty).
+        self._trie: dict = {}
+        for key, key_films in self._key_films.items():
+            node = self._trie
+            for word in key.split(" "):
+                node = node.setdefault(word, {})
+            node[None] = key_films
         self.directors: dict[str, list[Film]] = {}
         self.surnames: dict[str, set[str]] = {}
         for film in films:
@@ -233,34 +254,59 @@ class Catalogue:
     def find_in_text(self, text: str, capitalised_only: bool = False) -> list[TextHit]:
         """Every catalogue title written in ``text`` (longest match first, no overlaps).
 
+        The text's words are normalised one by one and walked down the trie of keys: at each
+        word, the longest key starting there is a hit, and the search goes on after it.
         ``capitalised_only``: return only the hits that start with a capital or a digit (the
         others are still matched, so they still cover the words they span)."""
-        tokens, words = _normalised_tokens(text)
-        spans: list[tuple[int, int]] = []  # of the words, found once there is a hit
-        prefixes, keys, max_words = self._prefixes, self._key_films, self.max_words
+        root = self._trie
+        if text.isascii() and "'" not in text and "." not in text:
+            # every token is ASCII letters and digits: its normalised form is its lower case,
+            # found at the same place in the lower-cased text (lower() keeps ASCII in place)
+            low = text.lower()
+            words = tokens = _WORD.findall(low)
+        else:
+            low = text
+            tokens, words = _normalised_tokens(text)
+            if "" in words or " " in "".join(words):
+                # a word normalised to nothing or to several ("U.S" -> "u s"): walk its parts
+                root = _SplitWords(root)
+        # Where a token is: the first occurrence of it in ``low`` after the previous token, as
+        # no character between two tokens can start one. Found on demand, for the hits only.
+        passed = 0  # tokens[:passed] are located; ``at`` is the end of the last one
+        at = 0
         hits: list[TextHit] = []
         n = len(words)
         i = 0
         while i < n:
-            key = words[i]
-            if key not in prefixes:  # most words start no title
+            node = root.get(words[i])
+            if node is None:  # most words start no title
                 i += 1
                 continue
-            best_j, best_key = (i, key) if key in keys else (None, "")
-            for j in range(i + 1, min(n, i + max_words)):
-                key = f"{key} {words[j]}"
-                if key not in prefixes:
+            films = node.get(None)
+            best_j = i
+            j = i + 1
+            while j < n:
+                node = node.get(words[j])
+                if node is None:
                     break
-                if key in keys:
-                    best_j, best_key = j, key
-            if best_j is None:
+                found = node.get(None)
+                if found is not None:
+                    films, best_j = found, j
+                j += 1
+            if films is None:
                 i += 1
                 continue
-            if not capitalised_only or tokens[i][0].isupper() or tokens[i][0].isdigit():
-                if not spans:
-                    spans = [m.span() for m in _WORD.finditer(text)]
-                start, end = spans[i][0], spans[best_j][1]
-                hits.append(TextHit(start, end, text[start:end], keys[best_key]))
+            while passed < i:
+                at = low.find(tokens[passed], at) + len(tokens[passed])
+                passed += 1
+            start = low.find(tokens[i], at)
+            first = text[start]
+            if not capitalised_only or first.isupper() or first.isdigit():
+                while passed < best_j:
+                    at = low.find(tokens[passed], at) + len(tokens[passed])
+                    passed += 1
+                end = low.find(tokens[best_j], at) + len(tokens[best_j])
+                hits.append(TextHit(start, end, text[start:end], films))
             i = best_j + 1
         return hits
 

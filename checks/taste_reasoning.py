@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
-from .analysis import _CONTENT_WORD, _POSSESSIVE_S, STOPWORDS, analyse, partial_in, sentences_of_lines
+from .analysis import _CONTENT_WORD, _POSSESSIVE_S, STOPWORDS, analyse, line_sentences, partial_in
 from .base import Check, CheckResult
 from .catalogue import IGNORECASE_TO_ASCII, normalise, normalise_text
 from .memo import built_per_spec, text_cache
@@ -304,6 +305,38 @@ def _spec_lists(spec: StyleSpec) -> _SpecLists:
     return _SpecLists(spec)
 
 
+class _Sentence(NamedTuple):
+    """What ``run`` reads from one sentence whatever the prompt (see ``_line_sentences``)."""
+
+    text: str
+    lower: str
+    low: str  # lower, with '’' made "'"
+    words: list  # _words(low)
+    may_claim: bool  # "you" in low and _may_claim(low): a claim can match (ignoring _CASE_SPECIAL)
+    has_you: bool  # "you" in low
+    has_cue: bool
+
+
+@text_cache(maxsize=8192, scope="answer")
+def _line_sentences(line: str, sl: _SpecLists) -> tuple[_Sentence, ...]:
+    """The sentences of one line of an answer, each read for what does not depend on the
+    prompt. A tuned model writes the same lines in answer after answer (in a real run 80% of
+    its lines recur), so this is memoised per line, keyed on the spec's lists too."""
+    out = []
+    for s in line_sentences(line):
+        lower = s.lower()
+        low = lower.replace("’", "'") if "’" in lower else lower
+        has_you = "you" in low
+        words = _words(low)
+        if "since" in low:
+            cue_text = _SINCE_YEAR.sub(" ", low)
+            has_cue = sl.cues.any(cue_text, _words(cue_text))
+        else:
+            has_cue = sl.cues.any(low, words)
+        out.append(_Sentence(s, lower, low, words, has_you and _may_claim(low), has_you, has_cue))
+    return tuple(out)
+
+
 class TasteReasoning(Check):
     """The answer explicitly ties what the user said they liked to its picks.
 
@@ -334,15 +367,14 @@ class TasteReasoning(Check):
             return self.failed(0.0, ["empty response"], taste=a.taste.to_dict())
         links, ev, misattributed = [], [], []
         sl = _spec_lists(spec)
-        cue_words, cues, contrast, sarcastic = sl.cue_words, sl.cues, sl.contrast, sl.sarcastic
+        cue_words, contrast, sarcastic = sl.cue_words, sl.contrast, sl.sarcastic
         # Without the few characters IGNORECASE folds oddly, a claim can be pre-tested lower-cased.
         case_special = not text.isascii() and any(c in text for c in _CASE_SPECIAL)
         keys = None
-        for s in sentences_of_lines(texts):
-            lower = s.lower()
-            low = lower.replace("’", "'") if "’" in lower else lower
+        # every sentence of the answer: the sentences of its lines in turn (sentences_of_lines)
+        for s, lower, low, words, may_claim, has_you, has_cue in [x for t in texts for x in _line_sentences(t, sl)]:
             # both claims say "you"
-            if "you" in low and (case_special or _may_claim(low)):
+            if has_you and (may_claim or case_special):
                 for rx in (_CLAIM, _CLAIM2):
                     for m in rx.finditer(s):
                         claimed = m.group(1)
@@ -354,12 +386,6 @@ class TasteReasoning(Check):
                             if any(p.film and p.film.id in {f.id for f in hit.films} for p in a.picks):
                                 continue  # a pick of this answer, not a claim about the user
                             misattributed.append(hit.text)
-            words = _words(low)
-            if "since" in low:
-                cue_text = _SINCE_YEAR.sub(" ", low)
-                has_cue = cues.any(cue_text, _words(cue_text))
-            else:
-                has_cue = cues.any(low, words)
             if not has_cue:
                 continue
             if keys is None:

@@ -164,3 +164,73 @@ def test_normalise_text_on_any_text():
         assert normalise_text(text) == reference(text)
 
     check()
+
+
+def _find_in_text_reference(cat, text):
+    """The definition ``find_in_text`` must agree with: each ``_WORD`` token normalised, and at
+    each token the longest run of tokens whose forms joined with spaces is a key (a form may
+    itself hold spaces: "U.S" is "u s"), with ``re.finditer`` spans. The trie walk and the
+    tokens located with ``str.find`` are speed-ups of this."""
+    from checks.catalogue import _WORD
+
+    keys = cat._key_films
+    prefixes = {" ".join(k.split(" ")[:n]) for k in keys for n in range(1, len(k.split(" ")) + 1)}
+    matches = list(_WORD.finditer(text))
+    words = [normalise(m.group()) for m in matches]
+    hits, i = [], 0
+    while i < len(words):
+        best = None
+        for j in range(i, len(words)):
+            key = " ".join(words[i:j + 1])
+            if key not in prefixes:
+                break
+            if key in keys:
+                best = j
+        if best is None:
+            i += 1
+            continue
+        start, end = matches[i].start(), matches[best].end()
+        hits.append((start, end, text[start:end], keys[" ".join(words[i:best + 1])]))
+        i = best + 1
+    return hits
+
+
+FIND_TEXTS = [
+    # (text, comment)
+    ("You should watch The Matrix and then Fight Club tonight.", "two titles, ASCII fast path"),
+    ("u.s. marshals and L.A. Confidential", "dotted tokens normalise to several words ('u s')"),
+    ("Dr. Strangelove, then It's a Wonderful Life", "an apostrophe and a dot inside tokens"),
+    ("don't look up", "an apostrophe: the normalised path"),
+    ("Amélie and AMÉLIE", "accented letters: the normalised path"),
+    ("the  dark   knight", "runs of spaces between the words"),
+    ("Heat Heat heat", "the same title three times: each located after the last"),
+    ("the heat of the night", "near miss: 'In the Heat of the Night' without 'in'"),
+    ("''", "near miss: no word at all"),
+    ("a.b.c and a'b", "near miss: dotted and apostrophe tokens that name nothing"),
+    ("Se7en (1995) and 1917", "digits"),
+]
+
+
+@pytest.mark.parametrize("text,comment", FIND_TEXTS, ids=[c for _, c in FIND_TEXTS])
+def test_find_in_text_matches_its_definition(cat, text, comment):
+    got = [(h.start, h.end, h.text, h.films) for h in cat.find_in_text(text)]
+    assert got == _find_in_text_reference(cat, text)
+
+
+def test_find_in_text_matches_its_definition_on_any_text(cat):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    words = st.sampled_from(["the", "The", "dark", "Knight", "heat", "Heat", "U.S.", "marshals", "L.A.",
+                             "Confidential", "in", "of", "night", "Amélie", "don't", "look", "up", "It's", "a",
+                             "Wonderful", "Life", "1917", "x", "'", ".", ",", "é"])
+    seps = st.sampled_from([" ", "  ", ", ", "\n", "-", ""])
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.tuples(words, seps), max_size=12))
+    def check(parts):
+        text = "".join(w + s for w, s in parts)
+        got = [(h.start, h.end, h.text, h.films) for h in cat.find_in_text(text)]
+        assert got == _find_in_text_reference(cat, text)
+
+    check()

@@ -100,3 +100,15 @@ def test_a_label_phrase_added_in_place_is_read_by_the_next_answer():
     assert [p.text for p in analyse("I like heist films.", response, spec).picks] == ["Zorblax Quintet"]
     spec.titles.label_phrases.append("Zorblax Quintet")
     assert analyse("I like heist films.", response + "\n", spec).picks == []  # now a label, not a title
+
+
+def test_a_link_cue_added_in_place_is_read_by_the_next_answer():
+    """taste_reasoning memoises what it reads from each line, keyed on the spec's lists: a cue
+    added to a loaded spec is read in lines already seen."""
+    spec = load_spec()
+    prompt = "I loved Heat. Recommend me something."
+    line = "Zorbly speaking, Heat devotees get a tense, gritty, sprawling crime saga here."
+    response = f"You have to watch **Thief** (1981)!\n\n{line}\n\nWhy it fits:\n- tense\n- gritty"
+    assert score_pair(prompt, response, spec)["taste_reasoning"].status.value == "failed"
+    spec.taste.link_cues.append("zorbly speaking")
+    assert score_pair(prompt, response + "\n", spec)["taste_reasoning"].status.value == "passed"
