@@ -21,6 +21,11 @@ class Status(str, enum.Enum):
     UNSCORED = "unscored"
 
 
+# ``passed`` and ``status.value`` of each status, looked up (an Enum's .value is a Python-level property)
+_PASSED = {Status.PASSED: True, Status.FAILED: False, Status.UNSCORED: None}
+_VALUE = {s: s.value for s in Status}
+
+
 @dataclass(frozen=True)
 class CheckResult:
     check_id: str
@@ -37,7 +42,8 @@ class CheckResult:
         return self.status is Status.PASSED
 
     def to_dict(self) -> dict:
-        out = {"passed": self.passed, "status": self.status.value, "score": self.score, "evidence": self.evidence}
+        out = {"passed": _PASSED[self.status], "status": _VALUE[self.status], "score": self.score,
+               "evidence": self.evidence}
         if self.details:
             out["details"] = self.details
         return out

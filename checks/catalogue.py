@@ -259,11 +259,18 @@ class Catalogue:
         ``capitalised_only``: return only the hits that start with a capital or a digit (the
         others are still matched, so they still cover the words they span)."""
         root = self._trie
-        if text.isascii() and "'" not in text and "." not in text:
-            # every token is ASCII letters and digits: its normalised form is its lower case,
-            # found at the same place in the lower-cased text (lower() keeps ASCII in place)
+        if text.isascii():
+            # An ASCII token is letters and digits, with single "'" or "." inside: normalised, it
+            # is its lower case without "'" and with "." as a space. The tokens of the lower-cased
+            # text are the lower-cased tokens, in the same places (lower() keeps ASCII in place).
             low = text.lower()
             words = tokens = _WORD.findall(low)
+            if "'" in low or "." in low:
+                joined = "\0".join(tokens)
+                if "'" in joined or "." in joined:
+                    if "." in joined:
+                        root = _SplitWords(root)  # "u.s" is "u s": two words of a key
+                    words = joined.replace("'", "").replace(".", " ").split("\0")
         else:
             low = text
             tokens, words = _normalised_tokens(text)
