@@ -397,7 +397,9 @@ def _prompt_cached(prompt: str, spec: StyleSpec, meta_key: tuple) -> Taste:
     return analyse_prompt(prompt, spec, cat, {k: list(v) for k, v in meta_key})
 
 
-@text_cache(maxsize=64, scope="answer")
+# The checks of one answer share its analysis: a few entries suffice, and each retained analysis is
+# objects the garbage collector must traverse.
+@text_cache(maxsize=8, scope="answer")
 def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple) -> Analysis:
     cat = _spec_catalogue(spec)
     doc = parse(response)

@@ -39,6 +39,8 @@ REQUIRED_FIELDS = CSV_FIELDS[:6]
 
 # An ASCII text's key, byte by byte: letters and digits stay, anything else becomes a space.
 _ASCII_KEY = bytes(c if chr(c).isalnum() else 32 for c in range(128)) + bytes([32]) * 128
+# ASCII letters and digits kept, every other byte a space (for ASCII text only)
+_ASCII_ALNUM_ONLY = bytes(c if chr(c).isalnum() else 32 for c in range(256))
 
 
 def _normalise_full(text: str) -> str:
@@ -264,8 +266,11 @@ class Catalogue:
             # is its lower case without "'" and with "." as a space. The tokens of the lower-cased
             # text are the lower-cased tokens, in the same places (lower() keeps ASCII in place).
             low = text.lower()
-            words = tokens = _WORD.findall(low)
-            if "'" in low or "." in low:
+            if "'" not in low and "." not in low:
+                # then a token is a run of ASCII letters and digits: split at every other byte
+                words = tokens = low.encode().translate(_ASCII_ALNUM_ONLY).decode().split()
+            else:
+                words = tokens = _WORD.findall(low)
                 joined = "\0".join(tokens)
                 if "'" in joined or "." in joined:
                     if "." in joined:
