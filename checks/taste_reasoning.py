@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -305,23 +304,17 @@ def _spec_lists(spec: StyleSpec) -> _SpecLists:
     return _SpecLists(spec)
 
 
-class _Sentence(NamedTuple):
-    """What ``run`` reads from one sentence whatever the prompt (see ``_line_sentences``)."""
-
-    text: str
-    lower: str
-    low: str  # lower, with '’' made "'"
-    words: list  # _words(low)
-    may_claim: bool  # "you" in low and _may_claim(low): a claim can match (ignoring _CASE_SPECIAL)
-    has_you: bool  # "you" in low
-    has_cue: bool
-
-
 @text_cache(maxsize=8192, scope="answer")
-def _line_sentences(line: str, sl: _SpecLists) -> tuple[_Sentence, ...]:
-    """The sentences of one line of an answer, each read for what does not depend on the
-    prompt. A tuned model writes the same lines in answer after answer (in a real run 80% of
-    its lines recur), so this is memoised per line, keyed on the spec's lists too."""
+def _line_sentences(line: str, sl: _SpecLists) -> tuple[tuple, ...]:
+    """The sentences of one line of an answer that ``run`` must read, each as
+    ``(sentence, lower, low, words, may_claim, has_you, has_cue)``: its lower case, that with
+    '’' made "'", ``_words(low)``, whether a claim can match it (ignoring _CASE_SPECIAL),
+    whether it says "you" and whether it holds a link cue. A sentence with neither "you" (which
+    every claim says) nor a cue is left out: ``run`` reads nothing from it.
+
+    Nothing here depends on the prompt. A tuned model writes the same lines in answer after
+    answer (in a real run 80% of its lines recur), so this is memoised per line, keyed on the
+    spec's lists too. (Plain tuples: the cheapest to build.)"""
     out = []
     for s in line_sentences(line):
         lower = s.lower()
@@ -333,7 +326,8 @@ def _line_sentences(line: str, sl: _SpecLists) -> tuple[_Sentence, ...]:
             has_cue = sl.cues.any(cue_text, _words(cue_text))
         else:
             has_cue = sl.cues.any(low, words)
-        out.append(_Sentence(s, lower, low, words, has_you and _may_claim(low), has_you, has_cue))
+        if has_you or has_cue:
+            out.append((s, lower, low, words, has_you and _may_claim(low), has_you, has_cue))
     return tuple(out)
 
 
