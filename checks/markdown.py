@@ -40,7 +40,8 @@ _MD = MarkdownIt("zero").enable(
 _BULLET_GLYPHS = frozenset(("•", "●", "▪", "◦", "‣"))
 
 
-@dataclass
+# slots: cheaper to build and to read, and nothing sets other attributes on these.
+@dataclass(slots=True)
 class Segment:
     text: str
     bold: bool = False
@@ -48,7 +49,7 @@ class Segment:
     code: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """One visual line of the answer."""
 
@@ -67,7 +68,7 @@ class Line:
         return self.kind == "bullet" and self.item_start
 
 
-@dataclass
+@dataclass(slots=True)
 class BoldSpan:
     text: str
     line: int  # index into Document.lines
@@ -75,7 +76,7 @@ class BoldSpan:
     start: int  # offset in Document.text
 
 
-@dataclass
+@dataclass(slots=True)
 class Document:
     lines: list[Line]
     bold_spans: list[BoldSpan]
@@ -191,94 +192,245 @@ class _Defer(Exception):
     """pulldown-cmark parsed a construct that markdown-it (as configured) reads as text."""
 
 
+# Dataclass construction in CPython 3.11 goes through type.__call__ and slot_tp_init, a
+# fresh interpreter frame for __init__: ~2,000 instructions. The event reading builds its
+# commonest objects (a line, a text segment) as object.__new__ and slot stores instead,
+# ~40% cheaper; every field is set, so the objects are those __init__ would make.
+_new = object.__new__
+
+
+class _Opener:
+    """Opens the lines of the event reading: the first line of a paragraph, a heading or
+    a tight list item's text. Holds the block context a line's kind and depth come from,
+    and counts source lines on from the last offset asked (offsets mostly grow):
+    ``nl_count == src.count(b"\\n", 0, nl_at)``."""
+
+    __slots__ = ("src", "lines", "list_stack", "item_fresh", "heading", "nl_at", "nl_count")
+
+    def __init__(self, src: bytes, lines: list[Line], list_stack: list[str], item_fresh: list[bool]) -> None:
+        self.src, self.lines, self.list_stack, self.item_fresh = src, lines, list_stack, item_fresh
+        self.heading = False
+        self.nl_at = self.nl_count = 0
+
+    def lineno(self, offset: int) -> int:
+        """The 0-based source line of a byte offset."""
+        at = self.nl_at
+        if offset >= at:
+            self.nl_count += self.src.count(b"\n", at, offset)
+        else:
+            self.nl_count = self.src.count(b"\n", 0, offset)
+        self.nl_at = offset
+        return self.nl_count
+
+    def open(self, offset: int, inline: bool = False) -> Line:
+        """A new line at byte ``offset``, appended to the lines; the first one of a list item
+        starts the item. ``inline``: opened by an inline event where no line is open, as
+        a tight list item's text is."""
+        list_stack, item_fresh = self.list_stack, self.item_fresh
+        if inline and not item_fresh:
+            raise _Defer("inline content outside a paragraph, heading or list item")
+        at = self.nl_at  # self.lineno(offset), inlined: this runs for nearly every line
+        if offset >= at:
+            self.nl_count += self.src.count(b"\n", at, offset)
+        else:
+            self.nl_count = self.src.count(b"\n", 0, offset)
+        self.nl_at = offset
+        line = _new(Line)
+        line.kind = "heading" if self.heading else (list_stack[-1] if list_stack else "para")
+        line.segments = []
+        line.lineno = self.nl_count
+        line.depth = len(list_stack)
+        if item_fresh and item_fresh[-1] and list_stack:
+            item_fresh[-1] = False
+            line.item_start = True
+        else:
+            line.item_start = False
+        line.index = line.offset = 0
+        line.text = ""
+        self.lines.append(line)
+        return line
+
+
+def _text_tail(segments: list[Segment], bold: bool, italic: bool) -> Segment:
+    """The segment text in this style goes to: the line's last one if it is text in
+    this style (adjacent text joins into one segment, as markdown-it's text tokens do),
+    else a new empty one."""
+    if segments:
+        last = segments[-1]
+        if not last.code and last.bold is bold and last.italic is italic:
+            return last
+    seg = _new(Segment)
+    seg.text, seg.bold, seg.italic, seg.code = "", bold, italic, False
+    segments.append(seg)
+    return seg
+
+
+_END_CODE_BLOCK = {"End": "CodeBlock"}
+_END_HTML_BLOCK = {"End": "HtmlBlock"}
+
+
 def _read_events(markdown: str) -> list[Line]:
     """The same lines as ``_lines_from_tokens``, built from pulldown-cmark's events.
 
     Mirrors the token walk: a line opens at a paragraph, a heading or the first inline
     event of a tight list item, and a soft or hard break starts the next line of the
     same kind. Raises ``_Defer`` on anything markdown-it would read differently.
-    One loop over local state: this is the hot path of scoring (text events, the
-    commonest, are handled inline).
+
+    This is the hot path of scoring (its cost is the bytecodes run per event), so it is
+    one loop over plain local variables (no closures: their variables would be cells,
+    slower to read), events tested commonest first (text, then starts and ends), and only
+    opening a line calls out. Code and HTML blocks read their contents in loops of their own
+    on the same iterator, so text events need not ask whether one is open.
     """
     src = markdown.encode("utf-8")
     lines: list[Line] = []
     list_stack: list[str] = []  # "bullet" | "ordered"
     item_fresh: list[bool] = []  # per open list item: is its first line still to come?
-    heading = False
-    current: Line | None = None  # the line inline events go to
-    block_start = -1  # index of the open paragraph's (heading's) first line; -1: none
-    bold = italic = 0
-    code: list[str] | None = None  # text of an open code block
-    code_line = 0
-    html: list[str] | None = None  # text of an open HTML block
-    html_start = 0
-    # Line numbers are counted on from the last offset asked (offsets mostly grow):
-    # nl_count == src.count(b"\n", 0, nl_at).
-    nl_at = nl_count = 0
-
-    def lineno(byte_offset: int) -> int:
-        nonlocal nl_at, nl_count
-        if byte_offset >= nl_at:
-            nl_count += src.count(b"\n", nl_at, byte_offset)
-        else:
-            nl_count = src.count(b"\n", 0, byte_offset)
-        nl_at = byte_offset
-        return nl_count
-
-    def open_line(byte_offset: int) -> Line:
-        nonlocal current, block_start
-        kind = "heading" if heading else (list_stack[-1] if list_stack else "para")
-        line = Line(kind, [], lineno(byte_offset), len(list_stack))
-        if item_fresh and item_fresh[-1] and list_stack:
-            line.item_start = True
-            item_fresh[-1] = False
-        lines.append(line)
-        current = line
-        if block_start < 0:
-            block_start = len(lines) - 1
-        return line
-
-    def inline_line(byte_offset: int) -> Line:
-        """The line an inline event belongs to (a tight list item opens its own)."""
-        if current is not None:
-            return current
-        if not item_fresh:
-            raise _Defer("inline content outside a paragraph, heading or list item")
-        return open_line(byte_offset)
-
-    def add_text(value: str, byte_offset: int) -> None:
-        """Adjacent text joins into one segment, as markdown-it's text tokens do."""
-        segments = inline_line(byte_offset).segments
-        b, i = bold > 0, italic > 0  # bold, italic never go below 0
-        if segments:
-            last = segments[-1]
-            if not last.code and last.bold == b and last.italic == i:
-                last.text += value
-                return
-        segments.append(Segment(value, b, i))
-
-    def close_block() -> None:
-        """The open paragraph or heading is over. markdown-it trims its content with its own
-        set of white space (Unicode spaces included); pulldown-cmark trims fewer: defer
-        when it matters. (The caller sets ``current`` to None first.)"""
-        nonlocal block_start
-        first, last = lines[block_start].segments, lines[-1].segments
-        block_start = -1
-        # the first character of the block's first line and the last of its last line
-        for seg in first:
-            text = seg.text
-            if text:
-                if text[0].isspace():
-                    raise _Defer("white space at the edge of a block")
-                break
-        for seg in reversed(last):
-            text = seg.text
-            if text:
-                if text[-1].isspace():
-                    raise _Defer("white space at the edge of a block")
-                break
-
-    for event, span in pyromark.events_with_range(markdown):
+    opener = _Opener(src, lines, list_stack, item_fresh)
+    open_line = opener.open
+    # The line inline events go to: the last line of the open paragraph, heading or tight
+    # item text (a block, in what follows), None between blocks.
+    current: Line | None = None
+    bold = italic = 0  # open strong / emphasis (never below 0)
+    is_bold = is_italic = False  # bold > 0, italic > 0: the style of text now
+    # The segment a Text event extends: current's last segment, text in the current style.
+    # None when unknown (a new line, a code span, a change of style): then looked up.
+    tail: Segment | None = None
+    # The last non-empty text put on the current line: None while the block's first line
+    # has none yet, "" while a later line has none. markdown-it trims a block's content with
+    # its own set of white space (Unicode spaces included), pulldown-cmark trims fewer: the
+    # reading defers where the block's first text starts, or its last ends, with white space.
+    trail: str | None = None
+    events = pyromark.events_with_range(markdown)  # an iterator: code and HTML blocks read on from it
+    for event, span in events:
+        # An event is a one-key dict (its value never None for these keys), or a string for
+        # the events without data (SoftBreak, HardBreak, Rule): tested last, as they are rare;
+        # ``in`` finds no key in them (none holds "Text", "Start", "End" or "Code").
+        if "Text" in event:  # the commonest event
+            value = event["Text"]
+            if tail is not None:
+                tail.text += value
+            else:
+                if current is None:
+                    current = open_line(span["start"], True)
+                segments = current.segments
+                if segments:
+                    tail = _text_tail(segments, is_bold, is_italic)
+                    tail.text += value
+                else:  # the commonest case: a line's first text
+                    tail = _new(Segment)
+                    tail.text, tail.bold, tail.italic, tail.code = value, is_bold, is_italic, False
+                    segments.append(tail)
+            if value:
+                if trail is None and value[0].isspace():
+                    raise _Defer("white space at the start of a block")
+                trail = value
+            continue
+        if "Start" in event:
+            tag = event["Start"]
+            if tag == "Strong":
+                # markdown-it leaves an empty text token before strong_open
+                if tail is None:
+                    if current is None:
+                        current = open_line(span["start"], True)
+                    tail = _text_tail(current.segments, is_bold, is_italic)
+                bold += 1
+                if not is_bold:
+                    is_bold, tail = True, None
+                continue
+            if tag == "Emphasis":
+                if current is None:
+                    current = open_line(span["start"], True)
+                italic += 1
+                if not is_italic:
+                    is_italic, tail = True, None
+                continue
+            if current is not None:  # a block starts: the one before it is over
+                if trail and trail[-1].isspace():
+                    raise _Defer("white space at the end of a block")
+                current = tail = trail = None
+            if tag == "Item":
+                item_fresh.append(True)
+            elif tag == "Paragraph":
+                current = open_line(span["start"])
+            elif type(tag) is dict:
+                if "List" in tag:
+                    list_stack.append("bullet" if tag["List"] is None else "ordered")
+                elif "Heading" in tag:
+                    opener.heading = True
+                    current = open_line(span["start"])
+                elif "CodeBlock" in tag:
+                    code_line = opener.lineno(span["start"])
+                    parts = []
+                    for event, span in events:  # only text up to the block's end
+                        if event == _END_CODE_BLOCK:
+                            break
+                        value = event.get("Text") if type(event) is dict else None
+                        if value is None:
+                            raise _Defer("code block holding more than text")
+                        parts.append(value)
+                    text = "".join(parts).rstrip("\n")
+                    if text and not text.rsplit("\n", 1)[-1].strip():
+                        raise _Defer("code block ending in a blank line")  # markdown-it drops it at the end
+                    lines.append(Line("code", [Segment(text, code=True)], code_line))
+                else:  # Link, Image...
+                    raise _Defer(next(iter(tag)))
+            elif tag == "HtmlBlock" and not list_stack and not item_fresh:
+                html_start = span["start"]
+                parts = []
+                for event, span in events:  # only raw HTML up to the block's end
+                    if event == _END_HTML_BLOCK:
+                        break
+                    value = event.get("Html") if type(event) is dict else None
+                    if value is None:
+                        raise _Defer("HTML block holding more than HTML")
+                    parts.append(value)
+                lines.append(_html_line(src, "".join(parts), html_start, span["end"], opener.lineno(html_start)))
+            else:  # BlockQuote, an HTML block inside a list...
+                raise _Defer(tag)
+            continue
+        if "End" in event:
+            tag = event["End"]
+            if tag == "Item":
+                item_fresh.pop()
+            elif tag == "Strong":
+                if bold:
+                    bold -= 1
+                    if not bold:
+                        is_bold, tail = False, None
+                # markdown-it leaves an empty text token after strong_close
+                if tail is None:
+                    if current is None:
+                        current = open_line(span["start"], True)
+                    tail = _text_tail(current.segments, is_bold, is_italic)
+                continue
+            elif tag == "Emphasis":
+                if italic:
+                    italic -= 1
+                    if not italic:
+                        is_italic, tail = False, None
+                continue
+            elif type(tag) is dict:
+                if "List" in tag:
+                    list_stack.pop()
+                elif "Heading" in tag:
+                    opener.heading = False
+            if current is not None:  # a block ends: the one open in it is over
+                if trail and trail[-1].isspace():
+                    raise _Defer("white space at the end of a block")
+                current = tail = trail = None
+            continue
+        if "Code" in event:
+            if current is None:
+                current = open_line(span["start"], True)
+            value = event["Code"]
+            current.segments.append(Segment(value, is_bold, is_italic, True))
+            tail = None
+            if value:
+                if trail is None and value[0].isspace():
+                    raise _Defer("white space at the start of a block")
+                trail = value
+            continue
         if type(event) is str:
             if event == "SoftBreak" or event == "HardBreak":
                 end = span["end"]
@@ -291,92 +443,17 @@ def _read_events(markdown: str) -> list[Line]:
                 if list_stack and src.startswith(b"    ", end):
                     # a lazy continuation line indented like code: markdown-it may end the list there
                     raise _Defer("list line continued by an indented line")
-                prev = current if current is not None else inline_line(span["start"])
-                current = Line(prev.kind, [], prev.lineno + 1, prev.depth)
+                if current is None:
+                    current = open_line(span["start"], True)
+                current = Line(current.kind, [], current.lineno + 1, current.depth)
                 lines.append(current)
+                tail, trail = None, ""
             elif event != "Rule":
                 raise _Defer(event)
             continue
-        # An event is a one-key dict; its value is never None for these keys.
-        value = event.get("Text")
-        if value is not None:  # the commonest event
-            if code is not None:
-                code.append(value)
-            else:
-                add_text(value, span["start"])
-            continue
-        is_start = True
-        tag = event.get("Start")
-        if tag is None:
-            tag = event.get("End")
-            if tag is None:
-                (what, value), = event.items()
-                if what == "Code":
-                    line = current if current is not None else inline_line(span["start"])
-                    line.segments.append(Segment(value, bold > 0, italic > 0, True))
-                elif what == "Html" and html is not None:
-                    html.append(value)
-                else:  # InlineHtml, footnotes, math...: not read alike
-                    raise _Defer(what)
-                continue
-            is_start = False
-        name = tag if type(tag) is str else next(iter(tag))
-        if name == "Strong":
-            # markdown-it leaves an empty text token before strong_open and after strong_close
-            if is_start:
-                add_text("", span["start"])
-                bold += 1
-            else:
-                if bold:
-                    bold -= 1
-                add_text("", span["start"])
-            continue
-        if name == "Emphasis":
-            if is_start:
-                inline_line(span["start"])
-                italic += 1
-            elif italic:
-                italic -= 1
-            continue
-        # a block starts or ends: the previous line is over
-        current = None
-        if block_start >= 0:
-            close_block()
-        if is_start:
-            if name == "Item":
-                item_fresh.append(True)
-            elif name == "Paragraph":
-                open_line(span["start"])
-            elif name == "List":
-                list_stack.append("bullet" if tag["List"] is None else "ordered")
-            elif name == "Heading":
-                heading = True
-                open_line(span["start"])
-            elif name == "HtmlBlock" and not list_stack and not item_fresh:
-                html, html_start = [], span["start"]
-            elif name == "CodeBlock":
-                code = []
-                code_line = lineno(span["start"])
-            else:  # BlockQuote, Link, Image, an HTML block inside a list...
-                raise _Defer(name)
-        elif name == "Item":
-            item_fresh.pop()
-        elif name == "List":
-            list_stack.pop()
-        elif name == "Heading":
-            heading = False
-        elif name == "HtmlBlock":
-            lines.append(_html_line(src, "".join(html), html_start, span["end"], lineno(html_start)))
-            html = None
-        elif name == "CodeBlock":
-            text = "".join(code).rstrip("\n")
-            if text and not text.rsplit("\n", 1)[-1].strip():
-                raise _Defer("code block ending in a blank line")  # markdown-it drops it at the end
-            lines.append(Line("code", [Segment(text, code=True)], code_line))
-            code = None
-    current = None
-    if block_start >= 0:
-        close_block()
+        raise _Defer(next(iter(event)))  # Html outside an HTML block, InlineHtml, footnotes, math...
+    if trail and trail[-1].isspace():
+        raise _Defer("white space at the end of a block")
     return lines
 
 

@@ -39,6 +39,9 @@ ROUTING = [
     ("Heat\\  \nThief", False, "near miss: backslash before trailing spaces at a line break"),
     ("1. Heat\n    continued", False, "near miss: a list line continued by a line indented like code"),
     ("```\ncode\n      ", False, "near miss: an unclosed fence ending in a blank line"),
+    ("` a` b", False, "near miss: a block starting with white space (in a code span)"),
+    ("a `b `", False, "near miss: a block ending with white space (in a code span)"),
+    ("a\n` b`", True, "white space at the start of a block's later line is read alike"),
 ]
 
 
@@ -66,6 +69,8 @@ AGREE = [
     ("\\*\\*Heat\\*\\*", "escaped asterisks are text"),
     ("x\r\ny\rz\0", "CR line ends and NUL are normalised like markdown-it"),
     ("_a_b_ and snake_case_word", "intraword underscores"),
+    ("**a **b** c**", "nested strong: the bold runs on in one segment"),
+    ("_`a`_*`b`*", "adjacent code spans in one style join"),
 ]
 
 
