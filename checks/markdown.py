@@ -113,7 +113,9 @@ def _normalise_source(markdown: str) -> str:
     return markdown
 
 
-@text_cache(maxsize=64, scope="answer")
+# An answer is parsed once for its analysis: a few entries suffice (each retained document is
+# objects the garbage collector must traverse).
+@text_cache(maxsize=8, scope="answer")
 def parse(markdown: str) -> Document:
     markdown = _normalise_source(markdown)
     lines = _lines_from_events(markdown)
