@@ -26,13 +26,21 @@ _PASSED = {Status.PASSED: True, Status.FAILED: False, Status.UNSCORED: None}
 _VALUE = {s: s.value for s in Status}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class CheckResult:
     check_id: str
     status: Status
     score: float | None  # in [0, 1]; None when unscored
     evidence: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+
+    def __init__(self, check_id: str, status: Status, score: float | None, evidence: list[str] | None = None,
+                 details: dict[str, Any] | None = None) -> None:
+        # A frozen dataclass's own __init__ sets each field through object.__setattr__; one
+        # answer makes nine results, so the fields are set at once (half the cost).
+        object.__setattr__(self, "__dict__", {
+            "check_id": check_id, "status": status, "score": score,
+            "evidence": [] if evidence is None else evidence, "details": {} if details is None else details})
 
     @property
     def passed(self) -> bool | None:
