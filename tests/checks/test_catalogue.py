@@ -208,6 +208,8 @@ FIND_TEXTS = [
     ("''", "near miss: no word at all"),
     ("a.b.c and a'b", "near miss: dotted and apostrophe tokens that name nothing"),
     ("Se7en (1995) and 1917", "digits"),
+    ("Watch Heat — then “The Dark Knight” 🎬", "dashes, curly quotes, an emoji: no token holds them"),
+    ("Amélie — Heat", "an accented token beside a dash: the normalised path"),
 ]
 
 
@@ -224,7 +226,7 @@ def test_find_in_text_matches_its_definition_on_any_text(cat):
     words = st.sampled_from(["the", "The", "dark", "Knight", "heat", "Heat", "U.S.", "marshals", "L.A.",
                              "Confidential", "in", "of", "night", "Amélie", "don't", "look", "up", "It's", "a",
                              "Wonderful", "Life", "1917", "x", "'", ".", ",", "é"])
-    seps = st.sampled_from([" ", "  ", ", ", "\n", "-", ""])
+    seps = st.sampled_from([" ", "  ", ", ", "\n", "-", "", " — ", "“", "🎬", "’"])
 
     @settings(max_examples=400, deadline=None)
     @given(st.lists(st.tuples(words, seps), max_size=12))
