@@ -48,6 +48,7 @@ gate: setup
 
 bench: data
 	$(PY) benchmarks/bench_score.py
+	$(PY) benchmarks/icount_score.py
 	$(PY) benchmarks/bench_generate.py
 	$(PY) benchmarks/bench_train.py
 
