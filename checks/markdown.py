@@ -271,6 +271,21 @@ _END_CODE_BLOCK = {"End": "CodeBlock"}
 _END_HTML_BLOCK = {"End": "HtmlBlock"}
 
 
+def _block_contents(events, span: dict, end: dict, kind: str) -> tuple[str, dict]:
+    """A code or HTML block's contents: the ``kind`` ("Text" or "Html") events read from
+    ``events`` up to the block's ``end`` event, joined, and the span of the last event read
+    (``span``, the block's start, when none is). Anything else inside defers."""
+    parts = []
+    for event, span in events:
+        if event == end:
+            break
+        value = event.get(kind) if type(event) is dict else None
+        if value is None:
+            raise _Defer(f"{'code' if kind == 'Text' else 'HTML'} block holding more than {kind.lower()}")
+        parts.append(value)
+    return "".join(parts), span
+
+
 def _read_events(markdown: str) -> list[Line]:
     """The same lines as ``_lines_from_tokens``, built from pulldown-cmark's events.
 
@@ -363,15 +378,8 @@ def _read_events(markdown: str) -> list[Line]:
                     current = open_line(span["start"])
                 elif "CodeBlock" in tag:
                     code_line = opener.lineno(span["start"])
-                    parts = []
-                    for event, span in events:  # only text up to the block's end
-                        if event == _END_CODE_BLOCK:
-                            break
-                        value = event.get("Text") if type(event) is dict else None
-                        if value is None:
-                            raise _Defer("code block holding more than text")
-                        parts.append(value)
-                    text = "".join(parts).rstrip("\n")
+                    text, span = _block_contents(events, span, _END_CODE_BLOCK, "Text")
+                    text = text.rstrip("\n")
                     if text and not text.rsplit("\n", 1)[-1].strip():
                         raise _Defer("code block ending in a blank line")  # markdown-it drops it at the end
                     lines.append(Line("code", [Segment(text, code=True)], code_line))
@@ -379,15 +387,8 @@ def _read_events(markdown: str) -> list[Line]:
                     raise _Defer(next(iter(tag)))
             elif tag == "HtmlBlock" and not list_stack and not item_fresh:
                 html_start = span["start"]
-                parts = []
-                for event, span in events:  # only raw HTML up to the block's end
-                    if event == _END_HTML_BLOCK:
-                        break
-                    value = event.get("Html") if type(event) is dict else None
-                    if value is None:
-                        raise _Defer("HTML block holding more than HTML")
-                    parts.append(value)
-                lines.append(_html_line(src, "".join(parts), html_start, span["end"], opener.lineno(html_start)))
+                html, span = _block_contents(events, span, _END_HTML_BLOCK, "Html")
+                lines.append(_html_line(src, html, html_start, span["end"], opener.lineno(html_start)))
             else:  # BlockQuote, an HTML block inside a list...
                 raise _Defer(tag)
             continue
