@@ -45,9 +45,7 @@ class CheckResult:
     @property
     def passed(self) -> bool | None:
         """True, False, or None for unscored."""
-        if self.status is Status.UNSCORED:
-            return None
-        return self.status is Status.PASSED
+        return _PASSED[self.status]
 
     def to_dict(self) -> dict:
         out = {"passed": _PASSED[self.status], "status": _VALUE[self.status], "score": self.score,

@@ -5,8 +5,9 @@ year, aliases (original-language and common English titles) and small typos
 (rapidfuzz ratio above ``titles.fuzzy_threshold``; titles shorter than
 ``titles.exact_below_chars`` must match exactly so "Up" never matches "Us").
 
-``find_in_text`` scans free text for catalogue titles with a token n-gram index,
-so it costs a few dictionary look-ups per word, whatever the catalogue's size.
+``find_in_text`` scans free text for catalogue titles by walking a trie of the titles'
+normalised words, so it costs a few dictionary look-ups per word, whatever the
+catalogue's size.
 """
 
 from __future__ import annotations
@@ -39,8 +40,6 @@ REQUIRED_FIELDS = CSV_FIELDS[:6]
 
 # An ASCII text's key, byte by byte: letters and digits stay, anything else becomes a space.
 _ASCII_KEY = bytes(c if chr(c).isalnum() else 32 for c in range(128)) + bytes([32]) * 128
-# ASCII letters and digits kept, every other byte a space (for ASCII text only)
-_ASCII_ALNUM_ONLY = bytes(c if chr(c).isalnum() else 32 for c in range(256))
 
 
 def _normalise_full(text: str) -> str:
@@ -268,7 +267,7 @@ class Catalogue:
             low = text.lower()
             if "'" not in low and "." not in low:
                 # then a token is a run of ASCII letters and digits: split at every other byte
-                words = tokens = low.encode().translate(_ASCII_ALNUM_ONLY).decode().split()
+                words = tokens = low.encode().translate(_ASCII_KEY).decode().split()
             else:
                 words = tokens = _WORD.findall(low)
                 joined = "\0".join(tokens)

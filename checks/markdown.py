@@ -41,6 +41,8 @@ _BULLET_GLYPHS = frozenset(("•", "●", "▪", "◦", "‣"))
 
 
 # slots: cheaper to build and to read, and nothing sets other attributes on these.
+# A field added to Line or Segment must also be set where _read_events builds them with
+# object.__new__ (``_Opener.open``, ``_text_tail``, ``_read_events``).
 @dataclass(slots=True)
 class Segment:
     text: str

@@ -62,8 +62,8 @@ def built_per_spec(snapshot: Callable[[T], list]) -> Callable[[Callable[[T], R]]
     """Memoise ``build(section)`` on a spec section (frozen, hashed by identity).
 
     ``snapshot(section)`` lists the mutable lists the build reads: a spec is frozen but its
-    lists can be changed in place, and then the build is made afresh. An unhashable
-    stand-in is built on every call."""
+    lists can be changed in place, and then the build is made afresh (and kept, in place of
+    the old one). An unhashable stand-in is built on every call."""
 
     def decorate(build: Callable[[T], R]) -> Callable[[T], R]:
         @lru_cache(maxsize=32)
@@ -76,7 +76,10 @@ def built_per_spec(snapshot: Callable[[T], list]) -> Callable[[Callable[[T], R]]
                 built_from, built = cached(section)
             except TypeError:  # unhashable
                 return build(section)
-            return built if snapshot(section) == built_from else build(section)
+            if snapshot(section) == built_from:
+                return built
+            cached.cache_clear()  # (every spec's: rare, and they are built again on demand)
+            return cached(section)[1]
 
         return get
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from .base import Check, CheckResult, Status
+from .base import CheckResult, Status
 from .registry import REGISTRY, get_check
 from .spec import StyleSpec
 
@@ -32,16 +30,8 @@ def check_ids(spec: StyleSpec) -> list[str]:
     return ids
 
 
-@lru_cache(maxsize=32)
-def _checks(ids: tuple[str, ...], registered: tuple[type, ...]) -> tuple[tuple[str, Check], ...]:
-    """One instance of each check (checks are stateless), for the ids and the classes now registered."""
-    return tuple((cid, get_check(cid)) for cid in ids)
-
-
 def score_pair(prompt: str, response: str, spec: StyleSpec, meta: dict | None = None) -> dict[str, CheckResult]:
     """Every check of the spec plus ``overall`` for one (prompt, response)."""
-    ids = tuple(check_ids(spec))
-    results = {cid: check.run(prompt, response, spec, meta)
-               for cid, check in _checks(ids, tuple(REGISTRY[cid] for cid in ids))}
+    results = {cid: get_check(cid).run(prompt, response, spec, meta) for cid in check_ids(spec)}
     results[OVERALL] = overall(results, spec)
     return results

@@ -365,7 +365,7 @@ class TasteReasoning(Check):
         # Without the few characters IGNORECASE folds oddly, a claim can be pre-tested lower-cased.
         case_special = not text.isascii() and any(c in text for c in _CASE_SPECIAL)
         keys = None
-        # every sentence of the answer: the sentences of its lines in turn (sentences_of_lines)
+        # the answer's sentences that say "you" or hold a cue, line by line (see _line_sentences)
         for s, lower, low, words, may_claim, has_you, has_cue in [x for t in texts for x in _line_sentences(t, sl)]:
             # both claims say "you"
             if has_you and (may_claim or case_special):

@@ -84,6 +84,7 @@ def test_built_per_spec_builds_once_and_again_after_a_list_changes_in_place():
     assert build(sec) == build(sec) == {"a"} and builds == [["a"]]  # built once
     sec.words.append("b")  # near miss: the same (frozen) section, its list changed in place
     assert build(sec) == {"a", "b"}
+    assert build(sec) is build(sec) and builds == [["a"], ["a", "b"]]  # the new build is kept
 
     class Unhashable(Section):
         __hash__ = None
