@@ -84,13 +84,9 @@ def normalise(text: str) -> str:
 
 
 def _normalised_tokens(text: str) -> tuple[list[str], list[str]]:
-    """The ``_WORD`` tokens of the text and ``normalise`` of each (a plain ASCII word only
-    needs lower-casing)."""
+    """The ``_WORD`` tokens of the text and ``normalise`` of each (``find_in_text`` reads
+    ASCII text its own faster way)."""
     tokens = _WORD.findall(text)
-    if text.isascii():
-        if "'" not in text and "." not in text:  # then every token is letters and digits
-            return tokens, _WORD.findall(text.lower())
-        return tokens, [w.lower() if w.isalnum() else normalise(w) for w in tokens]
     return tokens, [normalise(w) for w in tokens]
 
 
