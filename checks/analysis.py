@@ -626,16 +626,6 @@ def line_sentences(text: str) -> list[str]:
     return sentences(text)
 
 
-def sentences_of_lines(texts: list[str]) -> list[str]:
-    """``sentences("\n".join(texts))``, line by line: every newline is a split point and the
-    splits are white space, which ``sentences`` strips, so the text's sentences are its
-    lines' sentences in turn."""
-    out: list[str] = []
-    for t in texts:
-        out += line_sentences(t)
-    return out
-
-
 def sentence_tail(text: str) -> str:
     """What follows the last sentence break of ``text``: ``_SENTENCE_SPLIT.split(text)[-1]``."""
     start = 0
