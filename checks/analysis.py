@@ -635,7 +635,12 @@ def sentence_tail(text: str) -> str:
 
 
 def content_words(text: str) -> list[str]:
-    return [w for w in _CONTENT_WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 2]
+    return content_words_lower(text.lower())
+
+
+def content_words_lower(lowered: str) -> list[str]:
+    """``content_words`` of a text already lower-cased."""
+    return [w for w in _CONTENT_WORD.findall(lowered) if w not in STOPWORDS and len(w) > 2]
 
 
 def partial_in(needle: str, haystack: str, threshold: float = 90.0) -> bool:

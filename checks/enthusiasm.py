@@ -154,31 +154,6 @@ def _findall_at(rx: re.Pattern, text: str, phrases: set[str]) -> list[str]:
     return out
 
 
-class _Phrases:
-    """One phrase list matched in a sentence: ``phrase_matcher(phrases)``, with a quicker ``any``."""
-
-    def __init__(self, phrases: tuple[str, ...]):
-        matcher = phrase_matcher(phrases)
-        self.rx = matcher.rx
-        # A match holds its phrase, so the text contains one of these (the phrases, less those
-        # containing another); tested one by one only when they are few.
-        literals = [p for p in matcher.phrases if not any(q != p and q in p for q in matcher.phrases)]
-        self.literals = tuple(literals) if len(literals) <= 16 else None
-
-    def findall(self, text: str) -> list[str]:
-        return self.rx.findall(text)
-
-    def any(self, text: str) -> bool:
-        """Whether ``findall(text)`` finds anything."""
-        if self.literals is not None:
-            for p in self.literals:
-                if p in text:
-                    break
-            else:
-                return False
-        return self.rx.search(text) is not None
-
-
 class _Voice:
     """The ``[enthusiasm]`` lists of one spec, ready to match."""
 
@@ -190,8 +165,8 @@ class _Voice:
         tokens = {w for w in self.second if _APOSTROPHE_WORD.fullmatch(w)}
         self.second_probes = tuple(sorted(w for w in tokens if not any(v != w and v in w for v in tokens)))
         self.weak = frozenset(es.weak_phrases)
-        self.excitement = _Phrases(tuple(es.excitement_phrases))
-        self.stock = _Phrases(tuple(es.stock_phrases))
+        self.excitement = phrase_matcher(tuple(es.excitement_phrases))
+        self.stock = phrase_matcher(tuple(es.stock_phrases))
         # the lists matched in the whole voice
         self.voice_lists = _PhraseLists([tuple(es.excitement_phrases), tuple(es.apologetic_phrases),
                                          tuple(es.sarcastic_phrases), tuple(es.flat_phrases)])

@@ -54,13 +54,28 @@ class PhraseMatcher:
         self.phrases = sorted({p.lower() for p in phrases if p}, key=len, reverse=True)
         if not self.phrases:
             self.rx = _NOTHING
+            self.literals = ()  # no phrase: ``any`` finds nothing
             return
         self.rx = re.compile(r"(?<![\w])(" + trie_alternation(self.phrases) + r")(?:" + "|".join(INFLECTIONS)
                              + r")?(?![\w])")
+        # A match holds its phrase, so the text contains one of these (the phrases, less those
+        # containing another): ``any`` tests them one by one first when they are few.
+        literals = [p for p in self.phrases if not any(q != p and q in p for q in self.phrases)]
+        self.literals = tuple(literals) if len(literals) <= 16 else None
 
     def findall(self, text: str) -> list[str]:
         """Every phrase matched in ``text``, in order."""
         return self.rx.findall(text)
+
+    def any(self, text: str) -> bool:
+        """Whether ``findall(text)`` finds anything."""
+        if self.literals is not None:
+            for p in self.literals:
+                if p in text:
+                    break
+            else:
+                return False
+        return self.rx.search(text) is not None
 
 
 @lru_cache(maxsize=64)

@@ -5,7 +5,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
-from .analysis import _CONTENT_WORD, _POSSESSIVE_S, STOPWORDS, analyse, line_sentences, partial_in
+from .analysis import (_CONTENT_WORD, _POSSESSIVE_S, STOPWORDS, analyse, content_words_lower, line_sentences,
+                       partial_in)
 from .base import Check, CheckResult
 from .catalogue import IGNORECASE_TO_ASCII, normalise, normalise_text
 from .memo import built_per_spec, text_cache
@@ -66,11 +67,6 @@ def _words(text: str) -> list:
     if text.isascii():
         return text.encode().translate(_ASCII_WORDS).split()
     return _WORD_RUN.findall(text)
-
-
-def _content_words(lowered: str) -> list[str]:
-    """``analysis.content_words`` of an already lower-cased text."""
-    return [w for w in _CONTENT_WORD.findall(lowered) if w not in STOPWORDS and len(w) > 2]
 
 
 @text_cache(maxsize=1024, scope="vocabulary")
@@ -182,7 +178,7 @@ class _TasteKeys:
         self.directors = [(surname, f" {surname} ") for surname in t.directors]
         self.phrases = []
         for phrase in t.phrases:
-            words = _content_words(phrase.lower())
+            words = content_words_lower(phrase.lower())
             if not words:
                 continue
             n = normalise(phrase)
@@ -268,7 +264,7 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
             and (_STRONG_CUE_LOWER.search(lower) if sentence.isascii() else _STRONG_CUE.search(sentence))):
         # Weakest evidence: another content word of the prompt ("cheesier one-liners" ->
         # "cheesy one-liners"), compared on a 5-letter stem.
-        content = _content_words(lower)
+        content = content_words_lower(lower)
         words = set(content)
         stems = {w[:5] for w in words if len(w) >= 4}
         for w, key, long in keys.words:
@@ -394,7 +390,7 @@ class TasteReasoning(Check):
             for r in refs:
                 r_words = keys.ref_words.get(r)
                 if r_words is None:
-                    r_words = keys.ref_words[r] = _content_words(r.lower())
+                    r_words = keys.ref_words[r] = content_words_lower(r.lower())
                 ref_words.update(r_words)
             # A sarcastic quip that names the taste ("Wow, a Fast & Furious fan, how sophisticated.")
             # is no reasoning; a sarcastic sentence that still ties real qualities is.

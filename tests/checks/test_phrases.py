@@ -97,3 +97,20 @@ DIRECTORS = [
 @pytest.mark.parametrize("sentence,expected,comment", DIRECTORS, ids=[c[2] for c in DIRECTORS])
 def test_director_names(sentence, expected, comment):
     assert _director_names(sentence) == expected
+
+
+ANY_CASES = [
+    # (phrases, text, expected any)
+    (("let me know", "hope you enjoy"), "hope you enjoy these!", True),
+    (("let me know", "hope you enjoy"), "let me knowledge", False),  # near miss: the phrase is there, not whole
+    (("thrill",), "it thrilled me", True),  # an inflection
+    ((), "anything", False),  # no phrase at all
+    (tuple(f"phrase{i}" for i in range(20)), "phrase7s here", True),  # many phrases: no literal pre-test
+]
+
+
+@pytest.mark.parametrize("phrases,text,expected", ANY_CASES)
+def test_any_is_whether_findall_finds_something(phrases, text, expected):
+    m = PhraseMatcher(phrases)
+    assert m.any(text) is expected
+    assert m.any(text) == bool(m.findall(text))
