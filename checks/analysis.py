@@ -24,12 +24,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
 from .catalogue import Catalogue, Film, cached_catalogue, normalise, split_year, strip_article
 from .markdown import Document, Line, parse
-from .memo import built_per_spec, text_cache
+from .memo import built_per_spec, register_text_memo, text_cache
 from .spec import StyleSpec
 
 _NUMBERING = re.compile(r"^\s*(?:#+\s*)?(?:\(?\d{1,2}[.)]\s*|[-*+•●▪]\s*)?")
@@ -587,9 +588,54 @@ def _meta_key(meta: dict | None) -> tuple:
     return tuple(out)
 
 
+class _CacheInfo(NamedTuple):
+    currsize: int
+
+
+class _LastAnalysis:
+    """The last call of ``analyse``: its arguments and the analysis it returned.
+
+    The checks of one pair call ``analyse`` one after another with the very same objects; a
+    call with them again is answered from here without building ``_meta_key`` or hashing the
+    memo key. The metadata dict may have been changed in place since, so the two lists
+    ``_meta_key`` reads are compared with copies taken at the call (equal lists give the same
+    key). Registered with the "answer" memos: ``clear_text_caches`` empties it too."""
+
+    def __init__(self) -> None:
+        self.__qualname__ = "analyse.last_call"
+        self.entry: tuple | None = None  # (prompt, response, spec, meta, titles, tastes, analysis)
+
+    def cache_clear(self) -> None:
+        self.entry = None
+
+    def cache_info(self) -> _CacheInfo:
+        return _CacheInfo(0 if self.entry is None else 1)
+
+
+_LAST = _LastAnalysis()
+register_text_memo("answer", _LAST)
+
+
+def _meta_list(meta: dict, name: str):
+    """What ``_meta_key`` reads of one field, copied if it is a list (it can change in place)."""
+    value = meta.get(name)
+    return value.copy() if type(value) is list else value
+
+
 def analyse(prompt: str, response: str, spec: StyleSpec, meta: dict | None = None) -> Analysis:
     """The shared reading of a pair (memoised on prompt, response, spec and metadata)."""
-    return _analyse_cached(prompt, response, spec, _meta_key(meta))
+    entry = _LAST.entry
+    if (entry is not None and entry[1] is response and entry[0] is prompt and entry[2] is spec
+            and entry[3] is meta and (meta is None or (meta.get("liked_titles") == entry[4]
+                                                       and meta.get("liked_tastes") == entry[5]))):
+        return entry[6]
+    result = _analyse_cached(prompt, response, spec, _meta_key(meta))
+    if meta is None:
+        _LAST.entry = (prompt, response, spec, None, None, None, result)
+    else:
+        _LAST.entry = (prompt, response, spec, meta, _meta_list(meta, "liked_titles"),
+                       _meta_list(meta, "liked_tastes"), result)
+    return result
 
 
 def iter_sentences(text: str):

@@ -44,6 +44,14 @@ def text_cache(maxsize: int, scope: str) -> Callable[[F], F]:
     return decorate
 
 
+def register_text_memo(scope: str, memo) -> None:
+    """Register a memo of another shape (it must have ``cache_clear()`` and
+    ``cache_info().currsize``, as an ``lru_cache`` has) so ``clear_text_caches`` empties it."""
+    if scope not in SCOPES:
+        raise ValueError(f"text memo scope must be one of {SCOPES}, not {scope!r}")
+    _TEXT_CACHES.append((scope, memo))
+
+
 def clear_text_caches(scope: str | None = None) -> None:
     """Empty the memos of one scope, or every memo keyed on text (``scope=None``)."""
     if scope is not None and scope not in SCOPES:
