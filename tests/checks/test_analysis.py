@@ -1,4 +1,4 @@
-"""analysis: the sentence split (fast form against the reference regex)."""
+"""analysis: the sentence split (fast form against the reference regex) and the last-call memo of analyse."""
 
 import pytest
 from hypothesis import given, settings
@@ -51,3 +51,44 @@ def test_sentences_of_lines_equal_the_joined_texts_sentences(lines):
     assert [s for line in lines for s in line_sentences(line)] == _reference("\n".join(lines))
     for line in lines:
         assert line_sentences(line) == _reference(line)
+
+
+# --- analyse's last-call memo --------------------------------------------------------------
+_PROMPT = "I loved Heat and Alien. What should I watch next?"
+_ANSWER = "You have to watch **Ronin** (1998)!\n\nWhy it fits:\n- heists\n- car chases"
+
+
+def _liked_ids(a):
+    return sorted(a.taste.liked_ids)
+
+
+def test_analyse_reads_metadata_changed_in_place_since_its_last_call():
+    from checks import load_spec
+    from checks.analysis import analyse
+    from checks.memo import clear_text_caches
+
+    spec = load_spec()
+    clear_text_caches()
+    meta = {"liked_titles": ["Heat"]}
+    first = analyse(_PROMPT, _ANSWER, spec, meta)
+    assert analyse(_PROMPT, _ANSWER, spec, meta) is first  # the same objects: the same analysis
+    meta["liked_titles"].append("Ronin")  # changed in place: the user liked Ronin too
+    second = analyse(_PROMPT, _ANSWER, spec, meta)
+    assert second is not first
+    assert "Ronin" in second.taste.titles and "Ronin" not in first.taste.titles
+    assert [p.text for p in first.picks] == ["Ronin"] and second.picks == []  # a liked title is no pick
+    meta["liked_titles"] = ["Heat"]  # near miss: another list, equal to the first one's contents
+    assert analyse(_PROMPT, _ANSWER, spec, meta).taste.titles == first.taste.titles
+
+
+def test_analyse_last_call_memo_is_emptied_with_the_answer_memos():
+    from checks import load_spec
+    from checks.analysis import analyse
+    from checks.memo import clear_text_caches, text_cache_sizes
+
+    spec = load_spec()
+    first = analyse(_PROMPT, _ANSWER, spec)
+    assert text_cache_sizes()["checks.analysis.analyse.last_call"] == ("answer", 1)
+    clear_text_caches("answer")
+    assert text_cache_sizes()["checks.analysis.analyse.last_call"] == ("answer", 0)
+    assert analyse(_PROMPT, _ANSWER, spec) is not first  # computed afresh
