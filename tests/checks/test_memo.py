@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from checks import load_spec, score_pair
-from checks.memo import SCOPES, clear_text_caches, text_cache, text_cache_sizes
+from checks.memo import SCOPES, clear_text_caches, register_text_memo, text_cache, text_cache_sizes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,6 +58,8 @@ def test_unknown_scope_is_an_error(scope):
         text_cache(8, scope)
     with pytest.raises(ValueError, match="scope"):
         clear_text_caches(scope)
+    with pytest.raises(ValueError, match="scope"):
+        register_text_memo(scope, None)
 
 
 def test_scopes():
