@@ -361,6 +361,10 @@ class TasteReasoning(Check):
         # Without the few characters IGNORECASE folds oddly, a claim can be pre-tested lower-cased.
         case_special = not text.isascii() and any(c in text for c in _CASE_SPECIAL)
         keys = None
+        # What a cue sentence added, by sentence: a small model repeats itself, and a cue sentence
+        # written again adds again what it added the first time (all it reads is the sentence
+        # and what is fixed for the answer), so its taste is looked for once.
+        added: dict[str, tuple[bool, str] | None] = {}  # sentence -> (a link?, its evidence), None: nothing
         # the answer's sentences that say "you" or hold a cue, line by line (see _line_sentences)
         for s, lower, low, words, may_claim, has_you, has_cue in [x for t in texts for x in _line_sentences(t, sl)]:
             # both claims say "you"
@@ -378,13 +382,22 @@ class TasteReasoning(Check):
                             misattributed.append(hit.text)
             if not has_cue:
                 continue
+            if s in added:
+                again = added[s]
+                if again is not None:
+                    if again[0]:
+                        links.append(s)
+                    ev.append(again[1])
+                continue
+            added[s] = None
             if keys is None:
                 keys = _taste_keys(a.taste)
             refs, content = _references(s, lower, keys, not case_special)
             if not refs:
                 continue
             if contrast.any(low, words):
-                ev.append(f"names the taste only to contrast it: {s[:120]!r}")
+                ev.append(said := f"names the taste only to contrast it: {s[:120]!r}")
+                added[s] = (False, said)
                 continue
             ref_words = set()
             for r in refs:
@@ -405,7 +418,8 @@ class TasteReasoning(Check):
                         break
             if quality >= needed:
                 links.append(s)
-                ev.append(f"link: {s[:160]!r} (names {refs[:3]})")
+                ev.append(said := f"link: {s[:160]!r} (names {refs[:3]})")
+                added[s] = (True, said)
         if misattributed:
             ev.append(f"cites liked title(s) the user never mentioned: {sorted(set(misattributed))}")
         if not links:
