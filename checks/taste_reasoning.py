@@ -211,12 +211,13 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
 
     fuzzy_seen: dict[tuple[str, float], bool] = {}  # (key, threshold) -> result: a key is scored once
 
-    def partial(key_padded, key_fuzzy, threshold):  # partial_in(needle, sentence, threshold)
+    # partial_in(needle, sentence, threshold) is ``key_padded is not None and (key_padded in padded
+    # or partial(key_padded, key_fuzzy, threshold))``: its first tests, which settle most keys, are
+    # written where it is asked (a key " n " is never in padded when norm is empty: "  ").
+    def partial(key_padded, key_fuzzy, threshold):  # the rest of partial_in
         nonlocal padded_no_poss
-        if key_padded is None or not norm:
+        if not norm:
             return False
-        if key_padded in padded:
-            return True
         if possessive:  # possessive: "Heat's shootouts" names Heat
             if padded_no_poss is None:
                 bare = _POSSESSIVE_S.sub("", sentence)
@@ -237,7 +238,7 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
         return hit
 
     for title, key_padded, key_fuzzy, distinctive in keys.titles:
-        if partial(key_padded, key_fuzzy, 90.0):
+        if key_padded is not None and (key_padded in padded or partial(key_padded, key_fuzzy, 90.0)):
             found.append(title)
             continue
         # A distinctive word of a longer title, capitalised: "Shawshank's theme".
@@ -257,7 +258,7 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
         for stem in stems:
             if stem in lead:
                 hit += 1
-        if hit >= need or partial(key_padded, key_fuzzy, 88):
+        if hit >= need or (key_padded is not None and (key_padded in padded or partial(key_padded, key_fuzzy, 88))):
             found.append(phrase)
     # every _STRONG_CUE match says "you", "fan" or "like"
     if (not found and keys.words and (not plain or "you" in lower or "fan" in lower or "like" in lower)

@@ -61,3 +61,18 @@ def test_distinctive_words(title, expected, comment):
     from checks.taste_reasoning import _distinctive_words
 
     assert _distinctive_words(title) == expected
+
+
+def test_repeated_sentences_count_each_time(spec):
+    """A sentence written twice is read once (run keeps what it added) but adds twice."""
+    link = "Since you loved Inception, the reality-twisting plot here will hook you!"
+    contrast = "Since you loved Inception, for a change here is something slow and quiet."
+    picks = "\n\n**The Matrix** (1999)\nWhy it fits:\n- a\n\n**Memento** (2000)\nWhy it fits:\n- b\n\n**Tenet** (2020)\n- c\n"
+    once = get_check("taste_reasoning").run("I loved Inception. What next?", f"{link}\n{contrast}" + picks, spec)
+    twice = get_check("taste_reasoning").run("I loved Inception. What next?",
+                                             f"{link}\n{contrast}\n{link}\n{contrast}" + picks, spec)
+    links = [e for e in once.evidence if e.startswith("link:")]
+    assert links and [e for e in twice.evidence if e.startswith("link:")] == links * 2
+    other = [e for e in once.evidence if e.startswith("names the taste only")]
+    assert [e for e in twice.evidence if e.startswith("names the taste only")] == other * 2
+    assert other and twice.score == pytest.approx(min(1.0, 2 * once.score), abs=1e-3)
