@@ -25,23 +25,23 @@ _CLAIM2 = re.compile(r"\b(?:your love (?:of|for)|you(?:'re|’re| are) a (?:big 
 # lower-cased form with plain substring tests.
 _CASE_SPECIAL = IGNORECASE_TO_ASCII
 _CLAIM_CONJ = ("since", "because", "as", "given that", "now that")
+_CLAIMS = (_CLAIM, _CLAIM2)
 
 
-def _may_claim(low: str) -> bool:
-    """False only when neither _CLAIM nor _CLAIM2 can match a sentence without _CASE_SPECIAL
-    characters (``low``: its lower-case): _CLAIM needs "you" after a conjunction and whitespace,
-    _CLAIM2 "your love" or "fan of"."""
-    if "your love" in low or "fan of" in low:
-        return True
+def _may_claim(low: str) -> tuple[re.Pattern, ...]:
+    """Those of _CLAIM and _CLAIM2 that can match a sentence without _CASE_SPECIAL characters
+    (``low``: its lower-case): _CLAIM needs "you" after a conjunction and whitespace, _CLAIM2
+    "your love" or "fan of"."""
+    claim2 = "your love" in low or "fan of" in low
     i = low.find("you")
     while i != -1:
         j = i  # low[:j] is low[:i].rstrip()
         while j and low[j - 1].isspace():
             j -= 1
         if j < i and low.endswith(_CLAIM_CONJ, 0, j):
-            return True
+            return _CLAIMS if claim2 else _CLAIMS[:1]
         i = low.find("you", i + 3)
-    return False
+    return _CLAIMS[1:] if claim2 else ()
 
 
 _STRONG_CUE = re.compile(
@@ -304,8 +304,8 @@ def _spec_lists(spec: StyleSpec) -> _SpecLists:
 @text_cache(maxsize=8192, scope="answer")
 def _line_sentences(line: str, sl: _SpecLists) -> tuple[tuple, ...]:
     """The sentences of one line of an answer that ``run`` must read, each as
-    ``(sentence, lower, low, words, may_claim, has_you, has_cue)``: its lower case, that with
-    '’' made "'", ``_words(low)``, whether a claim can match it (ignoring _CASE_SPECIAL),
+    ``(sentence, lower, low, words, claims, has_you, has_cue)``: its lower case, that with
+    '’' made "'", ``_words(low)``, the claim regexes that can match it (ignoring _CASE_SPECIAL),
     whether it says "you" and whether it holds a link cue. A sentence with neither "you" (which
     every claim says) nor a cue is left out: ``run`` reads nothing from it.
 
@@ -324,7 +324,7 @@ def _line_sentences(line: str, sl: _SpecLists) -> tuple[tuple, ...]:
         else:
             has_cue = sl.cues.any(low, words)
         if has_you or has_cue:
-            out.append((s, lower, low, words, has_you and _may_claim(low), has_you, has_cue))
+            out.append((s, lower, low, words, _may_claim(low) if has_you else (), has_you, has_cue))
     return tuple(out)
 
 
@@ -367,10 +367,10 @@ class TasteReasoning(Check):
         # and what is fixed for the answer), so its taste is looked for once.
         added: dict[str, tuple[bool, str] | None] = {}  # sentence -> (a link?, its evidence), None: nothing
         # the answer's sentences that say "you" or hold a cue, line by line (see _line_sentences)
-        for s, lower, low, words, may_claim, has_you, has_cue in [x for t in texts for x in _line_sentences(t, sl)]:
+        for s, lower, low, words, claims, has_you, has_cue in [x for t in texts for x in _line_sentences(t, sl)]:
             # both claims say "you"
-            if has_you and (may_claim or case_special):
-                for rx in (_CLAIM, _CLAIM2):
+            if has_you and (claims or case_special):
+                for rx in _CLAIMS if case_special else claims:
                     for m in rx.finditer(s):
                         claimed = m.group(1)
                         for hit in a.catalogue.find_in_text(claimed):
