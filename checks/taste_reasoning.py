@@ -25,23 +25,23 @@ _CLAIM2 = re.compile(r"\b(?:your love (?:of|for)|you(?:'re|’re| are) a (?:big 
 # lower-cased form with plain substring tests.
 _CASE_SPECIAL = IGNORECASE_TO_ASCII
 _CLAIM_CONJ = ("since", "because", "as", "given that", "now that")
+_CLAIMS = (_CLAIM, _CLAIM2)
 
 
-def _may_claim(low: str) -> bool:
-    """False only when neither _CLAIM nor _CLAIM2 can match a sentence without _CASE_SPECIAL
-    characters (``low``: its lower-case): _CLAIM needs "you" after a conjunction and whitespace,
-    _CLAIM2 "your love" or "fan of"."""
-    if "your love" in low or "fan of" in low:
-        return True
+def _may_claim(low: str) -> tuple[re.Pattern, ...]:
+    """Those of _CLAIM and _CLAIM2 that can match a sentence without _CASE_SPECIAL characters
+    (``low``: its lower-case): _CLAIM needs "you" after a conjunction and whitespace, _CLAIM2
+    "your love" or "fan of"."""
+    claim2 = "your love" in low or "fan of" in low
     i = low.find("you")
     while i != -1:
         j = i  # low[:j] is low[:i].rstrip()
         while j and low[j - 1].isspace():
             j -= 1
         if j < i and low.endswith(_CLAIM_CONJ, 0, j):
-            return True
+            return _CLAIMS if claim2 else _CLAIMS[:1]
         i = low.find("you", i + 3)
-    return False
+    return _CLAIMS[1:] if claim2 else ()
 
 
 _STRONG_CUE = re.compile(
@@ -211,12 +211,13 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
 
     fuzzy_seen: dict[tuple[str, float], bool] = {}  # (key, threshold) -> result: a key is scored once
 
-    def partial(key_padded, key_fuzzy, threshold):  # partial_in(needle, sentence, threshold)
+    # partial_in(needle, sentence, threshold) is ``key_padded is not None and (key_padded in padded
+    # or partial(key_padded, key_fuzzy, threshold))``: its first tests, which settle most keys, are
+    # written where it is asked (a key " n " is never in padded when norm is empty: "  ").
+    def partial(key_padded, key_fuzzy, threshold):  # the rest of partial_in
         nonlocal padded_no_poss
-        if key_padded is None or not norm:
+        if not norm:
             return False
-        if key_padded in padded:
-            return True
         if possessive:  # possessive: "Heat's shootouts" names Heat
             if padded_no_poss is None:
                 bare = _POSSESSIVE_S.sub("", sentence)
@@ -237,7 +238,7 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
         return hit
 
     for title, key_padded, key_fuzzy, distinctive in keys.titles:
-        if partial(key_padded, key_fuzzy, 90.0):
+        if key_padded is not None and (key_padded in padded or partial(key_padded, key_fuzzy, 90.0)):
             found.append(title)
             continue
         # A distinctive word of a longer title, capitalised: "Shawshank's theme".
@@ -257,7 +258,7 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
         for stem in stems:
             if stem in lead:
                 hit += 1
-        if hit >= need or partial(key_padded, key_fuzzy, 88):
+        if hit >= need or (key_padded is not None and (key_padded in padded or partial(key_padded, key_fuzzy, 88))):
             found.append(phrase)
     # every _STRONG_CUE match says "you", "fan" or "like"
     if (not found and keys.words and (not plain or "you" in lower or "fan" in lower or "like" in lower)
@@ -303,8 +304,8 @@ def _spec_lists(spec: StyleSpec) -> _SpecLists:
 @text_cache(maxsize=8192, scope="answer")
 def _line_sentences(line: str, sl: _SpecLists) -> tuple[tuple, ...]:
     """The sentences of one line of an answer that ``run`` must read, each as
-    ``(sentence, lower, low, words, may_claim, has_you, has_cue)``: its lower case, that with
-    '’' made "'", ``_words(low)``, whether a claim can match it (ignoring _CASE_SPECIAL),
+    ``(sentence, lower, low, words, claims, has_you, has_cue)``: its lower case, that with
+    '’' made "'", ``_words(low)``, the claim regexes that can match it (ignoring _CASE_SPECIAL),
     whether it says "you" and whether it holds a link cue. A sentence with neither "you" (which
     every claim says) nor a cue is left out: ``run`` reads nothing from it.
 
@@ -323,7 +324,7 @@ def _line_sentences(line: str, sl: _SpecLists) -> tuple[tuple, ...]:
         else:
             has_cue = sl.cues.any(low, words)
         if has_you or has_cue:
-            out.append((s, lower, low, words, has_you and _may_claim(low), has_you, has_cue))
+            out.append((s, lower, low, words, _may_claim(low) if has_you else (), has_you, has_cue))
     return tuple(out)
 
 
@@ -361,11 +362,15 @@ class TasteReasoning(Check):
         # Without the few characters IGNORECASE folds oddly, a claim can be pre-tested lower-cased.
         case_special = not text.isascii() and any(c in text for c in _CASE_SPECIAL)
         keys = None
+        # What a cue sentence added, by sentence: a small model repeats itself, and a cue sentence
+        # written again adds again what it added the first time (all it reads is the sentence
+        # and what is fixed for the answer), so its taste is looked for once.
+        added: dict[str, tuple[bool, str] | None] = {}  # sentence -> (a link?, its evidence), None: nothing
         # the answer's sentences that say "you" or hold a cue, line by line (see _line_sentences)
-        for s, lower, low, words, may_claim, has_you, has_cue in [x for t in texts for x in _line_sentences(t, sl)]:
+        for s, lower, low, words, claims, has_you, has_cue in [x for t in texts for x in _line_sentences(t, sl)]:
             # both claims say "you"
-            if has_you and (may_claim or case_special):
-                for rx in (_CLAIM, _CLAIM2):
+            if has_you and (claims or case_special):
+                for rx in _CLAIMS if case_special else claims:
                     for m in rx.finditer(s):
                         claimed = m.group(1)
                         for hit in a.catalogue.find_in_text(claimed):
@@ -378,13 +383,22 @@ class TasteReasoning(Check):
                             misattributed.append(hit.text)
             if not has_cue:
                 continue
+            if s in added:
+                again = added[s]
+                if again is not None:
+                    if again[0]:
+                        links.append(s)
+                    ev.append(again[1])
+                continue
+            added[s] = None
             if keys is None:
                 keys = _taste_keys(a.taste)
             refs, content = _references(s, lower, keys, not case_special)
             if not refs:
                 continue
             if contrast.any(low, words):
-                ev.append(f"names the taste only to contrast it: {s[:120]!r}")
+                ev.append(said := f"names the taste only to contrast it: {s[:120]!r}")
+                added[s] = (False, said)
                 continue
             ref_words = set()
             for r in refs:
@@ -405,7 +419,8 @@ class TasteReasoning(Check):
                         break
             if quality >= needed:
                 links.append(s)
-                ev.append(f"link: {s[:160]!r} (names {refs[:3]})")
+                ev.append(said := f"link: {s[:160]!r} (names {refs[:3]})")
+                added[s] = (True, said)
         if misattributed:
             ev.append(f"cites liked title(s) the user never mentioned: {sorted(set(misattributed))}")
         if not links:

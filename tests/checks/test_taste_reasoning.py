@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checks import Status, get_check
 
@@ -61,3 +63,37 @@ def test_distinctive_words(title, expected, comment):
     from checks.taste_reasoning import _distinctive_words
 
     assert _distinctive_words(title) == expected
+
+
+def test_repeated_sentences_count_each_time(spec):
+    """A sentence written twice is read once (run keeps what it added) but adds twice."""
+    link = "Since you loved Inception, the reality-twisting plot here will hook you!"
+    contrast = "Since you loved Inception, for a change here is something slow and quiet."
+    picks = "\n\n**The Matrix** (1999)\nWhy it fits:\n- a\n\n**Memento** (2000)\nWhy it fits:\n- b\n\n**Tenet** (2020)\n- c\n"
+    once = get_check("taste_reasoning").run("I loved Inception. What next?", f"{link}\n{contrast}" + picks, spec)
+    twice = get_check("taste_reasoning").run("I loved Inception. What next?",
+                                             f"{link}\n{contrast}\n{link}\n{contrast}" + picks, spec)
+    links = [e for e in once.evidence if e.startswith("link:")]
+    assert links and [e for e in twice.evidence if e.startswith("link:")] == links * 2
+    other = [e for e in once.evidence if e.startswith("names the taste only")]
+    assert [e for e in twice.evidence if e.startswith("names the taste only")] == other * 2
+    assert other and twice.score == pytest.approx(min(1.0, 2 * once.score), abs=1e-3)
+
+
+CLAIM_PIECES = ["since", "because", "as", "given that", "now that", "you", "You", "YOU", "you've", "you’ve",
+                "you have", "really", "loved", "like", "were into", "’re into", "your love", "of", "for",
+                "you're", "you’re", "a big", "fan of", "Fan Of", "Heat", "Alien", "has", "yous", " ", "  ",
+                "\t", ",", ".", "\n", "you're a fan of", "You are a huge fan of", "your love for", "since you loved",
+                "because you’ve really enjoyed", "as  you"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(CLAIM_PIECES), max_size=14).map(" ".join))
+def test_may_claim_keeps_every_claim_that_can_match(sentence):
+    """_may_claim (on the lower case, '’' made "'") leaves out only a claim regex that cannot match."""
+    from checks.taste_reasoning import _CLAIM, _CLAIM2, _may_claim
+
+    low = sentence.lower().replace("’", "'")
+    for rx in (_CLAIM, _CLAIM2):
+        if rx.search(sentence):
+            assert rx in _may_claim(low)
