@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from operator import attrgetter
 
-from .analysis import analyse, iter_sentences
+from .analysis import Analysis, analyse, iter_sentences
 from .base import Check, CheckResult
+from .markdown import Line
 from .memo import built_per_spec
 from .phrases import INFLECTIONS, phrase_matcher
 from .spec import EnthusiasmSpec, StyleSpec
@@ -20,17 +22,30 @@ def _vader():
 _QUOTED_SPEECH = re.compile(r"[\"“][^\"”\n]{0,200}[\"”]")
 _APOSTROPHE_WORD = re.compile(r"[a-z']+")
 _WORD_CHAR = re.compile(r"\w")
+_KIND = attrgetter("kind")
+_TEXT = attrgetter("text")
 def _without_titles(voice: str, titles: list[str]) -> str:
     """``voice`` with each title (longest first, those of 3 characters or more) replaced by " " wherever
-    ``re.sub(re.escape(title), " ", voice, flags=re.I)`` replaces it, with the same result.
+    ``re.sub(re.escape(title), " ", voice, flags=re.I)`` replaces it, with the same result."""
+    return _without_titles_low(voice, titles)[0]
+
+
+def _without_titles_low(voice: str, titles: list[str]) -> tuple[str, str]:
+    """``_without_titles(voice, titles)`` and its ``lower()``.
 
     An ASCII title in a voice without 'İ', 'ı' or 'ſ' is found with ``str.find`` in the lower-cased
     voice instead: there IGNORECASE matches an ASCII character only to itself in either case and 'K'
     (Kelvin, which lower() turns into 'k'), and lower() keeps every other character non-ASCII and the
     voice's length, so the positions are the same (leftmost, not overlapping, as ``re.sub``).
     Removing a title adds no character, so the first voice's test for those letters holds for the rest.
+
+    Without 'İ' (the one character lower() makes two) and 'Σ' (the one whose lower case depends on its
+    neighbours: final sigma), lower() maps each character on its own, so the lower-cased voice after a
+    cut is the lower-cased pieces joined the same way: no need to lower the whole voice again.
     """
-    plain = voice.isascii() or not ("İ" in voice or "ı" in voice or "ſ" in voice)
+    ascii_voice = voice.isascii()
+    plain = ascii_voice or not ("İ" in voice or "ı" in voice or "ſ" in voice)
+    per_char = ascii_voice or not ("İ" in voice or "Σ" in voice)
     low = voice.lower()
     for title in titles:
         if len(title) < 3:
@@ -40,18 +55,25 @@ def _without_titles(voice: str, titles: list[str]) -> str:
             i = low.find(tl)
             if i < 0:
                 continue
+            n = len(tl)
             parts = []
+            low_parts = []
             pos = 0
             while i >= 0:
                 parts.append(voice[pos:i])
-                pos = i + len(tl)
+                low_parts.append(low[pos:i])
+                pos = i + n
                 i = low.find(tl, pos)
             parts.append(voice[pos:])
             voice = " ".join(parts)
+            if per_char:  # (plain: ``low`` and ``voice`` have the same positions)
+                low_parts.append(low[pos:])
+                low = " ".join(low_parts)
+                continue
         else:
             voice = re.sub(re.escape(title), " ", voice, flags=re.I)
         low = voice.lower()
-    return voice
+    return voice, low
 
 
 # ASCII characters that are not \w (what ``\w+`` separates words with) as spaces; other bytes kept.
@@ -96,9 +118,9 @@ class _PhraseLists:
                                                 and m.rx.pattern.endswith(")(?:s|es|ed|d|ing)?(?![\\w])")))
                         for m in self.matchers]
         self.wordless: list[list[str]] = [[] for _ in lists]
-        # word -> (list, phrase, the other words it needs): a phrase is filed under its last run with
-        # each inflection when that run ends it, else under its longest run
-        self.by_word: dict[bytes, list[tuple[int, str, frozenset[bytes]]]] = {}
+        # word -> (list, phrase, the other words it needs, None for none): a phrase is filed under its
+        # last run with each inflection when that run ends it, else under its longest run
+        self.by_word: dict[bytes, list[tuple[int, str, frozenset[bytes] | None]]] = {}
         vocabulary: set[bytes] = set()
         for li, m in enumerate(self.matchers):
             for p in m.phrases:
@@ -113,43 +135,50 @@ class _PhraseLists:
                     need = frozenset(runs)
                     keys = [max(runs, key=len)]
                 for k in keys:
-                    self.by_word.setdefault(k, []).append((li, p, need))
+                    self.by_word.setdefault(k, []).append((li, p, need or None))
                 vocabulary.update(keys, need)
         self.vocabulary = frozenset(vocabulary)
+        self.wordless_pairs = tuple((li, p) for li, ps in enumerate(self.wordless) for p in ps)
+        self.plan = [(m.rx, scanned) for m, scanned in zip(self.matchers, self.scanned)]
 
     def findall(self, text: str) -> list[list[str]]:
         """Each list's ``findall(text)``."""
         present = self.vocabulary.intersection(_text_words(text))
-        candidates = [set(w) for w in self.wordless]
+        candidates: list[set[str]] = [set(), set(), set(), set()] if len(self.matchers) == 4 else \
+            [set() for _ in self.matchers]
+        for li, p in self.wordless_pairs:
+            if p in text:  # (it is tried where the text contains it: nowhere else)
+                candidates[li].add(p)
         by_word = self.by_word
         for w in present:
             entries = by_word.get(w)
-            if entries:
+            if entries is not None:
                 for li, p, need in entries:
-                    if need <= present:
+                    if need is None or need <= present:
                         candidates[li].add(p)
-        out = []
-        for m, phrases, scanned in zip(self.matchers, candidates, self.scanned):
-            out.append(m.rx.findall(text) if scanned else _findall_at(m.rx, text, phrases) if phrases else [])
-        return out
+        return [rx.findall(text) if scanned else _findall_at(rx, text, phrases) if phrases else []
+                for (rx, scanned), phrases in zip(self.plan, candidates)]
 
 
 def _findall_at(rx: re.Pattern, text: str, phrases: set[str]) -> list[str]:
     """``rx.findall(text)`` when ``rx`` can match only where one of ``phrases`` starts."""
     starts = set()
+    find = text.find
     for p in phrases:
-        i = text.find(p)
+        i = find(p)
         while i >= 0:
             starts.add(i)
-            i = text.find(p, i + 1)
+            i = find(p, i + 1)
     out = []
+    if not starts:
+        return out
     pos = 0
     match = rx.match
     for i in sorted(starts):
         if i >= pos:
             m = match(text, i)
             if m is not None:
-                out.append(m.group(1))
+                out.append(m[1])
                 pos = m.end()
     return out
 
@@ -163,7 +192,11 @@ class _Voice:
         # it contains that word; it then contains one of these (the second-person words that can be
         # such a word, less those containing another: "your" contains "you").
         tokens = {w for w in self.second if _APOSTROPHE_WORD.fullmatch(w)}
-        self.second_probes = tuple(sorted(w for w in tokens if not any(v != w and v in w for v in tokens)))
+        self.second_tokens = frozenset(_encode(w) for w in tokens)  # (the only ones a word can be)
+        probes = {w for w in tokens if not any(v != w and v in w for v in tokens)}
+        # (in the spec's order, the common words first: only whether one occurs matters)
+        self.second_probes = tuple(w for w in dict.fromkeys(w.lower() for w in es.second_person) if w in probes)
+        self.probe_apostrophe = any("'" in p for p in self.second_probes)
         self.weak = frozenset(es.weak_phrases)
         self.excitement = phrase_matcher(tuple(es.excitement_phrases))
         self.stock = phrase_matcher(tuple(es.stock_phrases))
@@ -179,14 +212,32 @@ def _voice_lists(es: EnthusiasmSpec) -> _Voice:
     return _Voice(es)
 
 
+# [a-z'] as themselves, every other byte as a space
+_APOSTROPHE_WORD_BYTES = bytes(b if 97 <= b <= 122 or b == 39 else 32 for b in range(256))
+
+
+def _speaks_to(sl: str, tokens: frozenset[bytes]) -> bool:
+    """``not second.isdisjoint(_APOSTROPHE_WORD.findall(sl))``, ``tokens``: the second-person words
+    that are [a-z']+ (UTF-8 encoded), the only ones a word can be.
+
+    The ``[a-z']+`` runs of ``sl`` are ASCII, and in its UTF-8 bytes every other character is bytes
+    that are not [a-z'] (those of a non-ASCII character are all 128 or more): mapped to spaces, the
+    bytes split into those runs (a regex findall costs several times more)."""
+    return not tokens.isdisjoint(_encode(sl).translate(_APOSTROPHE_WORD_BYTES).split())
+
+
 def _first_personal(voice: str, v: _Voice, low: str) -> list[str]:
     """The first sentence that addresses the user with excitement ('!' or a strong excitement
     phrase) and is not stock politeness, as a list (empty when there is none); ``low``: ``voice.lower()``."""
     probes = v.second_probes
     # A sentence lower-cased is a piece of ``low`` (lower() depends on nothing across whitespace), and
     # a probe without an apostrophe occurs in it whether or not '’' is made "'": none in ``low``, no sentence.
-    if not any(p in low for p in probes) and not any("'" in p for p in probes):
-        return []
+    if not v.probe_apostrophe:
+        for p in probes:
+            if p in low:
+                break
+        else:
+            return []
     for s in iter_sentences(voice):
         sl = s.lower().replace("’", "'")
         for p in probes:
@@ -194,7 +245,7 @@ def _first_personal(voice: str, v: _Voice, low: str) -> list[str]:
                 break
         else:
             continue  # no second-person word can be among its words
-        if v.second.isdisjoint(_APOSTROPHE_WORD.findall(sl)) or v.stock.any(sl):
+        if not _speaks_to(sl, v.second_tokens) or v.stock.any(sl):
             continue
         if "!" in s:
             return [s]
@@ -202,6 +253,50 @@ def _first_personal(voice: str, v: _Voice, low: str) -> list[str]:
         if any(h not in weak for h in v.excitement.findall(sl)):
             return [s]
     return []
+
+
+def _own_voice(a: Analysis) -> tuple[list[Line], str, str]:
+    """The answer's lines but code, their text, and its voice: the text less the bold segments that
+    are titles (bold text, titles the user named, picks: "Sorry, Baby" or "Airplane!" say nothing of
+    tone), as ``"\n".join("".join(sg.text for sg in l.segments if not (sg.bold and sg.text.strip() in
+    title_spans)) for l in lines)``, ``title_spans`` the raw spans of ``a.bold_titles``.
+
+    Every bold segment with a stripped text is a bold span of its line (and a raw span is never
+    empty), so only the lines of the bold spans that are titles change: each other line stays its
+    text (its segments' texts joined). The document's text is its lines' texts joined with "\n", at
+    their offsets, and its bold spans come in the order of their lines.
+    """
+    doc = a.doc
+    lines = doc.lines
+    code_free = "code" not in map(_KIND, lines)
+    if not code_free:
+        lines = [l for l in lines if l.kind != "code"]
+    text = doc.text if code_free else "\n".join([l.text for l in lines])
+    if not a.bold_titles:
+        return lines, text, text
+    title_spans = {b.raw for b in a.bold_titles}
+    if not code_free:
+        cut = {sp.line for sp in doc.bold_spans if sp.text in title_spans}
+        return lines, text, "\n".join([l.text if l.index not in cut else
+                                       "".join([sg.text for sg in l.segments
+                                                if not (sg.bold and sg.text.strip() in title_spans)])
+                                       for l in lines])
+    parts = []  # splice the changed lines into the text
+    pos = 0
+    last = -1
+    for sp in doc.bold_spans:
+        if sp.line != last and sp.text in title_spans:
+            last = sp.line
+            l = lines[last]
+            parts.append(text[pos:l.offset])
+            for sg in l.segments:
+                if not (sg.bold and sg.text.strip() in title_spans):
+                    parts.append(sg.text)
+            pos = l.offset + len(l.text)
+    if not parts:
+        return lines, text, text
+    parts.append(text[pos:])
+    return lines, text, "".join(parts)
 
 
 class Enthusiasm(Check):
@@ -232,30 +327,22 @@ class Enthusiasm(Check):
         es = spec.enthusiasm
         v = _voice_lists(es)
         a = analyse(prompt, response, spec, meta)
-        lines = [l for l in a.doc.lines if l.kind != "code"]
-        text = "\n".join([l.text for l in lines])
+        lines, text, voice = _own_voice(a)
         if not text.strip():  # (lower-casing turns no character into whitespace, nor whitespace into another)
             return self.failed(0.0, ["empty response"])
-        # The assistant's own voice: not the titles (bold text, titles the user named, picks:
-        # "Sorry, Baby" or "Airplane!" say nothing of tone), not quoted speech (a famous line).
-        title_spans = {b.raw for b in a.bold_titles}
-        if not title_spans:
-            voice = text
-        else:
-            parts = []
-            for l in lines:
-                segs = l.segments
-                if len(segs) == 1 and not segs[0].bold:
-                    parts.append(l.text)  # (a line's text is its segments' texts joined)
-                else:
-                    parts.append("".join([sg.text for sg in segs if not (sg.bold and sg.text.strip() in title_spans)]))
-            voice = "\n".join(parts)
-        titles = sorted({*a.taste.titles, *(p.text for p in a.picks)}, key=len, reverse=True)
+        # The assistant's own voice: not the titles (bold ones are out already, then the titles the user
+        # named and the picks, wherever they are), not quoted speech (a famous line). (The set is built
+        # as before, the same titles in the same order, so equal lengths keep their order.)
+        titles = sorted({*a.taste.titles, *map(_TEXT, a.picks)}, key=len, reverse=True)
         if titles and len(titles[0]) >= 3:
-            voice = _without_titles(voice, titles)
+            voice, low = _without_titles_low(voice, titles)
+        else:
+            low = None
         if '"' in voice or "“" in voice:
             voice = _QUOTED_SPEECH.sub(" ", voice)
-        low = voice.lower()
+            low = None
+        if low is None:
+            low = voice.lower()
         exclamations = voice.count("!")
         excite, apologetic, sarcastic, flat = v.voice_lists.findall(low)
         personal = _first_personal(voice, v, low)

@@ -24,3 +24,83 @@ CASES = [
 def test_enthusiasm(spec, response, expected, comment):
     result = get_check("enthusiasm").run(PROMPT, response, spec)
     assert result.passed is expected, result.evidence
+
+
+# --- fast paths of the check, each against its plain definition ---------------------------------
+
+import re  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from checks.analysis import analyse  # noqa: E402
+from checks.enthusiasm import _APOSTROPHE_WORD, _own_voice, _speaks_to, _without_titles_low  # noqa: E402
+
+
+def plain_voice(a):
+    lines = [l for l in a.doc.lines if l.kind != "code"]
+    title_spans = {b.raw for b in a.bold_titles}
+    voice = "\n".join("".join(sg.text for sg in l.segments if not (sg.bold and sg.text.strip() in title_spans))
+                      for l in lines)
+    return lines, "\n".join(l.text for l in lines), voice
+
+
+VOICES = [
+    ("You'll love **The Matrix** (1999)!\n\n- **Heat** and **Heat** again\n- **wow** emphasis", "bold titles, twice on a line"),
+    ("**Inception** is the one you liked!\n\n**The Matrix** (1999)\nWhy it fits: [a link](http://x) too", "liked title, link"),
+    ("Here you go!\n\n```\n**Heat** in code\n```\n\n**Heat** (1995)\n\n    indented code", "code lines are left out"),
+    ("No bold at all, you'll see!", "near miss: no bold title, the text as it is"),
+    ("**just emphasis here** you know!", "near miss: bold that is no title"),
+    ("", "empty"),
+]
+
+
+@pytest.mark.parametrize("response,comment", VOICES, ids=[c[1] for c in VOICES])
+def test_own_voice_table(spec, response, comment):
+    a = analyse(PROMPT, response, spec)
+    assert _own_voice(a) == plain_voice(a)
+
+
+FRAGMENTS = st.sampled_from(["**The Matrix**", "**Heat**", "**wow**", " (1999)", "\n", "\n\n", "```\n", "    code",
+                             "- ", "1. ", "*", "_", "great", "!", " ", "Inception", "[x](y)", "**", "•"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(FRAGMENTS, max_size=16).map("".join))
+def test_own_voice_is_the_plain_voice(spec, response):
+    a = analyse(PROMPT, response, spec)
+    assert _own_voice(a) == plain_voice(a)
+
+
+SENTENCES = st.lists(st.sampled_from(["you", "your", "you're", "ya", "yo", "u", "'", "’", " ", ",", "é", "x", "s",
+                                      "you’ll", "\u0130", "_", "1"]), max_size=10).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(SENTENCES)
+def test_speaks_to_is_the_regex_test(spec, sentence):
+    from checks.enthusiasm import _voice_lists
+
+    v = _voice_lists(spec.enthusiasm)
+    sl = sentence.lower().replace("’", "'")
+    assert _speaks_to(sl, v.second_tokens) == (not v.second.isdisjoint(_APOSTROPHE_WORD.findall(sl)))
+
+
+def plain_without_titles(voice, titles):
+    for title in titles:
+        if len(title) >= 3:
+            voice = re.sub(re.escape(title), " ", voice, flags=re.I)
+    return voice
+
+
+TITLE_TEXT = st.lists(st.sampled_from(["Heat", "heat", "HEAT", "The Thing", "Thing", "Σ", "σ", "ς", "İ", "ı", "ſ",
+                                       "K", "\u212a", "Kill", " ", "x", "é", "Amélie"]), max_size=12).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TITLE_TEXT, st.lists(st.sampled_from(["Heat", "The Thing", "Thing", "Kill", "Amélie", "ΣΣΣ", "xΣx", "It"]),
+                            max_size=3, unique=True))
+def test_without_titles_low_is_the_plain_cut_lowered(voice, titles):
+    titles = sorted(titles, key=len, reverse=True)
+    expected = plain_without_titles(voice, titles)
+    assert _without_titles_low(voice, titles) == (expected, expected.lower())
