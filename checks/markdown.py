@@ -42,7 +42,7 @@ _BULLET_GLYPHS = frozenset(("•", "●", "▪", "◦", "‣"))
 
 # slots: cheaper to build and to read, and nothing sets other attributes on these.
 # A field added to Line or Segment must also be set where _read_events builds them with
-# object.__new__ (``_Opener.open``, ``_text_tail``, ``_read_events``).
+# object.__new__ (``_open_line``, ``_text_tail``, ``_read_events``, ``_document``).
 @dataclass(slots=True)
 class Segment:
     text: str
@@ -122,8 +122,8 @@ def parse(markdown: str) -> Document:
     markdown = _normalise_source(markdown)
     lines = _lines_from_events(markdown)
     if lines is None:
-        lines = _lines_from_tokens(markdown)
-    return _document(lines)
+        return _document(_lines_from_tokens(markdown))
+    return _document(lines, merged=True)
 
 
 def parse_reference(markdown: str) -> Document:
@@ -198,61 +198,45 @@ class _Defer(Exception):
 
 # Dataclass construction in CPython 3.11 goes through type.__call__ and slot_tp_init, a
 # fresh interpreter frame for __init__: ~2,000 instructions. The event reading builds its
-# commonest objects (a line, a text segment) as object.__new__ and slot stores instead,
-# ~40% cheaper; every field is set, so the objects are those __init__ would make.
+# objects (lines, segments, bold spans, the document) as object.__new__ and slot stores
+# instead, ~40% cheaper; every field is set, so the objects are those __init__ would make.
 _new = object.__new__
 
 
-class _Opener:
-    """Opens the lines of the event reading: the first line of a paragraph, a heading or
-    a tight list item's text. Holds the block context a line's kind and depth come from,
-    and counts source lines on from the last offset asked (offsets mostly grow):
-    ``nl_count == src.count(b"\\n", 0, nl_at)``."""
+def _line_of(src: bytes, nl_at: int, nl_count: int, offset: int) -> int:
+    """The 0-based source line of byte ``offset`` (the newlines before it), counted on from
+    an offset whose count is known: ``nl_count == src.count(b"\\n", 0, nl_at)``."""
+    if offset >= nl_at:
+        return nl_count + src.count(b"\n", nl_at, offset)
+    return src.count(b"\n", 0, offset)
 
-    __slots__ = ("src", "lines", "list_stack", "item_fresh", "heading", "nl_at", "nl_count")
 
-    def __init__(self, src: bytes, lines: list[Line], list_stack: list[str], item_fresh: list[bool]) -> None:
-        self.src, self.lines, self.list_stack, self.item_fresh = src, lines, list_stack, item_fresh
-        self.heading = False
-        self.nl_at = self.nl_count = 0
+def _open_line(lines: list[Line], list_stack: list[str], item_fresh: list[bool], lineno: int,
+               kind: str | None = None) -> Line:
+    """A new line at source line ``lineno``, appended to the lines: of ``kind``, else of the
+    list it is in, else a paragraph line. The first one of a list item starts the item."""
+    line = _new(Line)
+    line.kind = kind or (list_stack[-1] if list_stack else "para")
+    line.segments = []
+    line.lineno = lineno
+    line.depth = len(list_stack)
+    if item_fresh and item_fresh[-1] and list_stack:
+        item_fresh[-1] = False
+        line.item_start = True
+    else:
+        line.item_start = False
+    line.index = line.offset = 0
+    line.text = ""
+    lines.append(line)
+    return line
 
-    def lineno(self, offset: int) -> int:
-        """The 0-based source line of a byte offset."""
-        at = self.nl_at
-        if offset >= at:
-            self.nl_count += self.src.count(b"\n", at, offset)
-        else:
-            self.nl_count = self.src.count(b"\n", 0, offset)
-        self.nl_at = offset
-        return self.nl_count
 
-    def open(self, offset: int, inline: bool = False) -> Line:
-        """A new line at byte ``offset``, appended to the lines; the first one of a list item
-        starts the item. ``inline``: opened by an inline event where no line is open, as
-        a tight list item's text is."""
-        list_stack, item_fresh = self.list_stack, self.item_fresh
-        if inline and not item_fresh:
-            raise _Defer("inline content outside a paragraph, heading or list item")
-        at = self.nl_at  # self.lineno(offset), inlined: this runs for nearly every line
-        if offset >= at:
-            self.nl_count += self.src.count(b"\n", at, offset)
-        else:
-            self.nl_count = self.src.count(b"\n", 0, offset)
-        self.nl_at = offset
-        line = _new(Line)
-        line.kind = "heading" if self.heading else (list_stack[-1] if list_stack else "para")
-        line.segments = []
-        line.lineno = self.nl_count
-        line.depth = len(list_stack)
-        if item_fresh and item_fresh[-1] and list_stack:
-            item_fresh[-1] = False
-            line.item_start = True
-        else:
-            line.item_start = False
-        line.index = line.offset = 0
-        line.text = ""
-        self.lines.append(line)
-        return line
+def _open_inline(lines: list[Line], list_stack: list[str], item_fresh: list[bool], lineno: int) -> Line:
+    """The line opened by an inline event where no line is open, as a tight list item's
+    text is."""
+    if not item_fresh:
+        raise _Defer("inline content outside a paragraph, heading or list item")
+    return _open_line(lines, list_stack, item_fresh, lineno)
 
 
 def _text_tail(segments: list[Segment], bold: bool, italic: bool) -> Segment:
@@ -289,24 +273,28 @@ def _block_contents(events, span: dict, end: dict, kind: str) -> tuple[str, dict
 
 
 def _read_events(markdown: str) -> list[Line]:
-    """The same lines as ``_lines_from_tokens``, built from pulldown-cmark's events.
+    """The same lines as ``_lines_from_tokens``, built from pulldown-cmark's events, with
+    no two adjacent segments of a line in the same style (``_document`` need not merge them).
 
     Mirrors the token walk: a line opens at a paragraph, a heading or the first inline
     event of a tight list item, and a soft or hard break starts the next line of the
-    same kind. Raises ``_Defer`` on anything markdown-it would read differently.
+    same kind. Raises ``_Defer`` on anything markdown-it would read differently. Reads
+    normalised text (``_normalise_source``).
 
     This is the hot path of scoring (its cost is the bytecodes run per event), so it is
     one loop over plain local variables (no closures: their variables would be cells,
     slower to read), events tested commonest first (text, then starts and ends), and only
-    opening a line calls out. Code and HTML blocks read their contents in loops of their own
-    on the same iterator, so text events need not ask whether one is open.
+    opening a line calls out (but for a tight item's text, the commonest line, opened in
+    place). Code and HTML blocks read their contents in loops of their own on the same
+    iterator, so text events need not ask whether one is open.
     """
     src = markdown.encode("utf-8")
+    # Source lines are counted on from the last line opened (offsets mostly grow):
+    # nl_count == src.count(b"\n", 0, nl_at). The rarer openings ask _line_of.
+    nl_at = nl_count = 0
     lines: list[Line] = []
     list_stack: list[str] = []  # "bullet" | "ordered"
     item_fresh: list[bool] = []  # per open list item: is its first line still to come?
-    opener = _Opener(src, lines, list_stack, item_fresh)
-    open_line = opener.open
     # The line inline events go to: the last line of the open paragraph, heading or tight
     # item text (a block, in what follows), None between blocks.
     current: Line | None = None
@@ -329,9 +317,31 @@ def _read_events(markdown: str) -> list[Line]:
             value = event["Text"]
             if tail is not None:
                 tail.text += value
+            elif current is None:  # a tight list item's text: _open_inline, inlined
+                if not item_fresh:
+                    raise _Defer("inline content outside a paragraph, heading or list item")
+                tail = _new(Segment)
+                tail.text, tail.bold, tail.italic, tail.code = value, is_bold, is_italic, False
+                current = _new(Line)
+                current.kind = list_stack[-1] if list_stack else "para"
+                current.segments = [tail]
+                offset = span["start"]  # its source line: _line_of, inlined
+                if offset >= nl_at:
+                    nl_count += src.count(b"\n", nl_at, offset)
+                else:
+                    nl_count = src.count(b"\n", 0, offset)
+                nl_at = offset
+                current.lineno = nl_count
+                current.depth = len(list_stack)
+                if item_fresh[-1] and list_stack:
+                    item_fresh[-1] = False
+                    current.item_start = True
+                else:
+                    current.item_start = False
+                current.index = current.offset = 0
+                current.text = ""
+                lines.append(current)
             else:
-                if current is None:
-                    current = open_line(span["start"], True)
                 segments = current.segments
                 if segments:
                     tail = _text_tail(segments, is_bold, is_italic)
@@ -347,11 +357,18 @@ def _read_events(markdown: str) -> list[Line]:
             continue
         if "Start" in event:
             tag = event["Start"]
+            if tag == "Item":  # the commonest start, tested first
+                if current is not None:  # (never: an item follows its list's start or an item's end)
+                    if trail and trail[-1].isspace():
+                        raise _Defer("white space at the end of a block")
+                    current = tail = trail = None
+                item_fresh.append(True)
+                continue
             if tag == "Strong":
                 # markdown-it leaves an empty text token before strong_open
                 if tail is None:
                     if current is None:
-                        current = open_line(span["start"], True)
+                        current = _open_inline(lines, list_stack, item_fresh, _line_of(src, nl_at, nl_count, span["start"]))
                     tail = _text_tail(current.segments, is_bold, is_italic)
                 bold += 1
                 if not is_bold:
@@ -359,7 +376,7 @@ def _read_events(markdown: str) -> list[Line]:
                 continue
             if tag == "Emphasis":
                 if current is None:
-                    current = open_line(span["start"], True)
+                    current = _open_inline(lines, list_stack, item_fresh, _line_of(src, nl_at, nl_count, span["start"]))
                 italic += 1
                 if not is_italic:
                     is_italic, tail = True, None
@@ -368,18 +385,21 @@ def _read_events(markdown: str) -> list[Line]:
                 if trail and trail[-1].isspace():
                     raise _Defer("white space at the end of a block")
                 current = tail = trail = None
-            if tag == "Item":
-                item_fresh.append(True)
-            elif tag == "Paragraph":
-                current = open_line(span["start"])
+            if tag == "Paragraph":
+                offset = span["start"]  # its source line: _line_of, inlined
+                if offset >= nl_at:
+                    nl_count += src.count(b"\n", nl_at, offset)
+                else:
+                    nl_count = src.count(b"\n", 0, offset)
+                nl_at = offset
+                current = _open_line(lines, list_stack, item_fresh, nl_count)
             elif type(tag) is dict:
                 if "List" in tag:
                     list_stack.append("bullet" if tag["List"] is None else "ordered")
                 elif "Heading" in tag:
-                    opener.heading = True
-                    current = open_line(span["start"])
+                    current = _open_line(lines, list_stack, item_fresh, _line_of(src, nl_at, nl_count, span["start"]), "heading")
                 elif "CodeBlock" in tag:
-                    code_line = opener.lineno(span["start"])
+                    code_line = _line_of(src, nl_at, nl_count, span["start"])
                     text, span = _block_contents(events, span, _END_CODE_BLOCK, "Text")
                     text = text.rstrip("\n")
                     if text and not text.rsplit("\n", 1)[-1].strip():
@@ -390,7 +410,7 @@ def _read_events(markdown: str) -> list[Line]:
             elif tag == "HtmlBlock" and not list_stack and not item_fresh:
                 html_start = span["start"]
                 html, span = _block_contents(events, span, _END_HTML_BLOCK, "Html")
-                lines.append(_html_line(src, html, html_start, span["end"], opener.lineno(html_start)))
+                lines.append(_html_line(src, html, html_start, span["end"], _line_of(src, nl_at, nl_count, html_start)))
             else:  # BlockQuote, an HTML block inside a list...
                 raise _Defer(tag)
             continue
@@ -398,6 +418,8 @@ def _read_events(markdown: str) -> list[Line]:
             tag = event["End"]
             if tag == "Item":
                 item_fresh.pop()
+            elif tag == "Paragraph":  # the commonest block end after an item's: just the line is over
+                pass
             elif tag == "Strong":
                 if bold:
                     bold -= 1
@@ -406,7 +428,7 @@ def _read_events(markdown: str) -> list[Line]:
                 # markdown-it leaves an empty text token after strong_close
                 if tail is None:
                     if current is None:
-                        current = open_line(span["start"], True)
+                        current = _open_inline(lines, list_stack, item_fresh, _line_of(src, nl_at, nl_count, span["start"]))
                     tail = _text_tail(current.segments, is_bold, is_italic)
                 continue
             elif tag == "Emphasis":
@@ -415,11 +437,8 @@ def _read_events(markdown: str) -> list[Line]:
                     if not italic:
                         is_italic, tail = False, None
                 continue
-            elif type(tag) is dict:
-                if "List" in tag:
-                    list_stack.pop()
-                elif "Heading" in tag:
-                    opener.heading = False
+            elif type(tag) is dict and "List" in tag:
+                list_stack.pop()
             if current is not None:  # a block ends: the one open in it is over
                 if trail and trail[-1].isspace():
                     raise _Defer("white space at the end of a block")
@@ -427,9 +446,14 @@ def _read_events(markdown: str) -> list[Line]:
             continue
         if "Code" in event:
             if current is None:
-                current = open_line(span["start"], True)
+                current = _open_inline(lines, list_stack, item_fresh, _line_of(src, nl_at, nl_count, span["start"]))
             value = event["Code"]
-            current.segments.append(Segment(value, is_bold, is_italic, True))
+            segments = current.segments
+            last = segments[-1] if segments else None
+            if last is not None and last.code and last.bold is is_bold and last.italic is is_italic:
+                last.text += value  # adjacent code spans in one style: one segment (as _document merges them)
+            else:
+                segments.append(Segment(value, is_bold, is_italic, True))
             tail = None
             if value:
                 if trail is None and value[0].isspace():
@@ -449,7 +473,7 @@ def _read_events(markdown: str) -> list[Line]:
                     # a lazy continuation line indented like code: markdown-it may end the list there
                     raise _Defer("list line continued by an indented line")
                 if current is None:
-                    current = open_line(span["start"], True)
+                    current = _open_inline(lines, list_stack, item_fresh, _line_of(src, nl_at, nl_count, span["start"]))
                 current = Line(current.kind, [], current.lineno + 1, current.depth)
                 lines.append(current)
                 tail, trail = None, ""
@@ -513,24 +537,25 @@ def _lines_from_events(markdown: str) -> list[Line] | None:
         return None
 
 
-def _document(lines: list[Line]) -> Document:
+def _document(lines: list[Line], merged: bool = False) -> Document:
     """Mark '•' bullets, merge adjacent segments with the same style, index lines and
     find bold spans.
 
-    The lines' segments are fresh from a reading: changed in place, not copied."""
+    The lines' segments are fresh from a reading: changed in place, not copied. ``merged``:
+    no two adjacent segments of a line share a style already (the event reading's lines),
+    so there is nothing to merge."""
     text_parts: list[str] = []
     offset = 0
     bold_spans: list[BoldSpan] = []
     for i, line in enumerate(lines):
         segments = line.segments
-        if line.kind == "para" and segments:
-            first = segments[0].text
-            # lstrip (which strips what isspace calls space) only where it may reveal a glyph
-            if first and (first[0] in _BULLET_GLYPHS or first[0].isspace()):
-                _mark_glyph_bullet(line, segments[0])
         if len(segments) == 1:  # the common line: one segment, nothing to merge or join
             seg = segments[0]
             text = seg.text
+            # lstrip (which strips what isspace calls space) only where it may reveal a glyph
+            if line.kind == "para" and text and (text[0] in _BULLET_GLYPHS or text[0].isspace()):
+                _mark_glyph_bullet(line, seg)
+                text = seg.text
             if "](" in text:
                 text = seg.text = _LINK.sub(r"\1", text)  # a markdown link reads as its text
             line.index = i
@@ -538,36 +563,51 @@ def _document(lines: list[Line]) -> Document:
             line.text = text
             if seg.bold:
                 stripped = text.strip()
-                if stripped:
-                    bold_spans.append(BoldSpan(stripped, i, True, offset))  # nothing before it
+                if stripped:  # nothing before it
+                    span = _new(BoldSpan)
+                    span.text, span.line, span.at_line_start, span.start = stripped, i, True, offset
+                    bold_spans.append(span)
         else:
             if segments:
-                merged: list[Segment] = []
-                prev = None
-                for seg in segments:
-                    if prev is not None and prev.bold == seg.bold and prev.italic == seg.italic and prev.code == seg.code:
-                        prev.text += seg.text
-                    else:
-                        merged.append(seg)
-                        prev = seg
-                segments = line.segments = merged
-            text = "".join([seg.text for seg in segments])
-            if "](" in text:  # (no segment has it where the line has not)
-                for seg in segments:
-                    if "](" in seg.text:
-                        seg.text = _LINK.sub(r"\1", seg.text)  # a markdown link reads as its text
-                text = "".join([seg.text for seg in segments])
+                if line.kind == "para":
+                    first = segments[0].text
+                    if first and (first[0] in _BULLET_GLYPHS or first[0].isspace()):
+                        _mark_glyph_bullet(line, segments[0])
+                if not merged:
+                    merged_segments: list[Segment] = []
+                    prev = None
+                    for seg in segments:
+                        if prev is not None and prev.bold == seg.bold and prev.italic == seg.italic and prev.code == seg.code:
+                            prev.text += seg.text
+                        else:
+                            merged_segments.append(seg)
+                            prev = seg
+                    segments = line.segments = merged_segments
+            # One pass over the segments: their text, links read as their text (each segment
+            # holding "](" is rewritten, as where the line holds it, and none other changes),
+            # and the bold spans, placed by the text before them (``parts``, ``pos``).
+            parts: list[str] = []
+            pos = 0
+            for seg in segments:
+                seg_text = seg.text
+                if "](" in seg_text:
+                    seg_text = seg.text = _LINK.sub(r"\1", seg_text)  # a markdown link reads as its text
+                if seg.bold:
+                    stripped = seg_text.strip()
+                    if stripped:
+                        # nothing but numbering/punctuation before it: no letter in the text before
+                        at_start = pos == 0 or not any(map(str.isalpha, "".join(parts)))
+                        span = _new(BoldSpan)
+                        span.text, span.line, span.at_line_start, span.start = stripped, i, at_start, offset + pos
+                        bold_spans.append(span)
+                parts.append(seg_text)
+                pos += len(seg_text)
+            text = "".join(parts)
             line.index = i
             line.offset = offset
             line.text = text
-            pos = 0
-            for seg in segments:
-                if seg.bold:
-                    stripped = seg.text.strip()
-                    if stripped:
-                        at_start = not any(map(str.isalpha, text[:pos]))
-                        bold_spans.append(BoldSpan(stripped, i, at_start, offset + pos))
-                pos += len(seg.text)
         text_parts.append(text)
         offset += len(text) + 1
-    return Document(lines, bold_spans, "\n".join(text_parts))
+    document = _new(Document)
+    document.lines, document.bold_spans, document.text = lines, bold_spans, "\n".join(text_parts)
+    return document
