@@ -91,6 +91,8 @@ def _normalised_tokens(text: str) -> tuple[list[str], list[str]]:
 
 
 def strip_article(key: str) -> str:
+    if not key.startswith(_ARTICLES):  # most keys (and then the loop below finds none)
+        return key
     for art in _ARTICLES:
         if key.startswith(art) and len(key) > len(art):
             return key[len(art):]

@@ -237,3 +237,15 @@ def test_find_in_text_matches_its_definition_on_any_text(cat):
         assert got == _find_in_text_reference(cat, text)
 
     check()
+
+
+@pytest.mark.parametrize("key,expected", [
+    ("the thing", "thing"), ("a quiet place", "quiet place"), ("an education", "education"),
+    ("the", "the"), ("a ", "a "), ("an ", "an "),  # near misses: nothing after the article
+    ("theory", "theory"), ("anora", "anora"), ("amelie", "amelie"), ("", ""),  # near misses: no space
+    ("heat", "heat"),
+])
+def test_strip_article(key, expected):
+    from checks.catalogue import strip_article
+
+    assert strip_article(key) == expected
