@@ -51,6 +51,8 @@ _QUOTED = re.compile(r"[\"“]([^\"“”\n]{1,80})[\"”]")
 _HEAD_WITH_YEAR = re.compile(r"^\s*(?:#+\s*)?(?:\(?\d{1,2}[.)]\s*)?([^\W\d_][^()\[\]]{0,80}?)\s*[\(\[]\s*(\d{4})\s*[\)\]]")
 _SPEAKS = re.compile(r"\byou\b|\byour\b|\bi'm\b|\bi am\b|\bi've\b|\bi'll\b|\bwe\b", re.I)
 _HEAD_END = re.compile(r"^\s*(?:$|[\(\[]\s*\d{4}|[:–—]|\s-\s|-\s|\|)")
+# A character str.isalnum accepts (re's \w is str.isalnum or "_"; tests check every code point).
+_ALNUM = re.compile(r"[^\W_]")
 _CONTENT_WORD = re.compile(r"[a-z][a-z'-]+")
 # A catalogue hit starts at a word of catalogue.find_in_text ([0-9A-Za-zÀ-ÖØ-öø-ÿ]); it starts
 # with a capital or a digit only where the text holds one of these.
@@ -367,11 +369,12 @@ def _is_liked(film: Film | None, text: str, taste: Taste) -> bool:
     """A title the user named (liked) in the prompt: never a recommendation."""
     if film is not None and film.id in taste.liked_ids:
         return True
-    key = strip_article(normalise(text))
+    full = normalise(text)
+    key = strip_article(full)
     named_keys, named_padded = taste.named_keys
     if key in named_keys:
         return True
-    if len(key) >= 4 and _in_prompt(text, taste):
+    if len(key) >= 4 and f" {full} " in taste.padded_prompt:  # _in_prompt(text, taste) (full is not empty)
         # "Transformers" inside "Transformers: Dark of the Moon" is another film, not the liked one.
         return not any(f" {key} " in t for t in named_padded)
     return False
@@ -382,11 +385,18 @@ def _in_prompt(text: str, taste: Taste) -> bool:
     return bool(key) and f" {key} " in taste.padded_prompt
 
 
+def _multiword(text: str) -> bool:
+    """At least two words of the title are not minor words."""
+    return sum(1 for w in text.split() if w.lower() not in _MINOR_WORDS) >= 2
+
+
 def _line_head_hit(line_text: str, start: int, end: int) -> bool:
     """The hit is the head of its line: only numbering/punctuation before, and end,
     a year or a separator after."""
-    before = line_text[:start]
-    if any(ch.isalnum() for ch in _NUMBERING.sub("", before)):
+    # no letter or digit between the numbering and the hit: ``any(ch.isalnum() for ch in
+    # _NUMBERING.sub("", line_text[:start]))`` is false (_NUMBERING matches only at the start,
+    # and _ALNUM matches exactly the characters str.isalnum accepts)
+    if _ALNUM.search(line_text, _NUMBERING.match(line_text, 0, start).end(), start):
         return False
     after = line_text[end:].lstrip("*_\"'”’»")
     return bool(_HEAD_END.match(after))
@@ -461,10 +471,20 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
 
     head_of_bold: dict[int, tuple[int, int]] = {}  # film id -> (line, offset) of a plain line-head mention
 
+    liked_ids = taste.liked_ids
+    named_keys = taste.named_keys[0]
+    padded_prompt = taste.padded_prompt
+
     def skip_title(text, film) -> bool:
-        if film is not None and film.id in bold_film_ids:
+        """A bold pick, or a title the user named: ``film.id in bold_film_ids or normalise(text)
+        in bold_keys or _is_liked(film, text, taste) or _in_prompt(text, taste)``, with one
+        ``normalise``: ``_is_liked``'s last test (the title is in the prompt) holds only where
+        ``_in_prompt`` does, so its other two suffice here."""
+        if film is not None and (film.id in bold_film_ids or film.id in liked_ids):
             return True
-        return normalise(text) in bold_keys or _is_liked(film, text, taste) or _in_prompt(text, taste)
+        key = normalise(text)
+        return (key in bold_keys or strip_article(key) in named_keys
+                or (key != "" and f" {key} " in padded_prompt))
 
     for line in doc.lines:
         if line.kind == "code":
@@ -472,11 +492,15 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
         covered: list[tuple[int, int]] = []
         # (a) italic spans and (b) quoted spans, read like bold spans.
         spans = []
-        pos = 0
-        for seg in line.segments:
-            if seg.italic and not seg.bold and not seg.code and seg.text.strip():
-                spans.append((pos, pos + len(seg.text), seg.text, "italic"))
-            pos += len(seg.text)
+        segments = line.segments
+        for seg in segments:
+            if seg.italic:  # (rare: the offsets are counted only for a line with one)
+                pos = 0
+                for seg in segments:
+                    if seg.italic and not seg.bold and not seg.code and seg.text.strip():
+                        spans.append((pos, pos + len(seg.text), seg.text, "italic"))
+                    pos += len(seg.text)
+                break
         if '"' in line.text or "“" in line.text:  # every _QUOTED match opens with one
             for m in _QUOTED.finditer(line.text):
                 spans.append((m.start(1), m.end(1), m.group(1), "quoted"))
@@ -498,8 +522,15 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
         # (c) a line headed by a title-shaped phrase and a year: "## Le Samourai (1967)".
         # (a year in brackets is part of every _HEAD_WITH_YEAR match)
         head = _HEAD_WITH_YEAR.match(line.text) if "(" in line.text or "[" in line.text else None
-        if head and head.end(2) <= next((sum(len(x.text) for x in line.segments[:k])
-                                         for k, sg in enumerate(line.segments) if sg.bold), len(line.text)):
+        if head:
+            # where the first bold segment starts (the line's end where none is: its text is
+            # its segments' texts joined)
+            bold_at = 0
+            for sg in segments:
+                if sg.bold:
+                    break
+                bold_at += len(sg.text)
+        if head and head.end(2) <= bold_at:
             raw = head.group(1).strip()
             h0 = head.start(1)
             if (not any(a <= h0 < b for a, b in covered) and _title_shaped(raw) and len(raw.split()) <= 8
@@ -513,7 +544,7 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
                     add_plain(raw, film, line, h0, "plain", int(head.group(2)), "title with its year heads its line")
         # (d) catalogue titles in the remaining plain text.
         pos = 0
-        for seg in line.segments:
+        for seg in segments:
             seg_start = pos
             pos += len(seg.text)
             if seg.code or seg.italic or not _CAPITAL_OR_DIGIT.search(seg.text):
@@ -524,21 +555,22 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
                 text = hit.text
                 abs_start = seg_start + hit.start
                 abs_end = seg_start + hit.end
-                if any(a <= abs_start < b for a, b in covered):
+                if covered and any(a <= abs_start < b for a, b in covered):
                     continue
-                if skip_title(text, hit.films[0]) or any(f.id in bold_film_ids for f in hit.films):
+                # (skip_title tests the first film against the bold picks)
+                films = hit.films
+                if skip_title(text, films[0]) or (len(films) > 1 and any(f.id in bold_film_ids for f in films)):
                     continue
                 before = line.text[:abs_start]
-                multiword = sum(1 for w in text.split() if w.lower() not in _MINOR_WORDS) >= 2
                 year_m = _YEAR_AFTER.match(line.text[abs_end:])
                 # the sentence before the title, and whether it compares, only where a reason asks
-                if _line_head_hit(line.text, abs_start, abs_end) and (multiword or year_m or line.kind != "bullet"):
+                if _line_head_hit(line.text, abs_start, abs_end) and (year_m or line.kind != "bullet" or _multiword(text)):
                     reason = "title heads its line"
                 elif year_m and not _COMPARISON.search(sentence_tail(before)[-25:]):
                     reason = "title with its year"
                 elif _REC_VERB.search(before) and not _COMPARISON.search(sentence_tail(before)):
                     reason = "title after a recommending verb"
-                elif (multiword and not seg.bold and line.kind != "bullet" and len(text) >= 8
+                elif (not seg.bold and line.kind != "bullet" and len(text) >= 8 and _multiword(text)
                       and not _COMPARISON.search(sentence_tail(before))):
                     reason = "title in prose"
                 else:

@@ -91,6 +91,8 @@ def _normalised_tokens(text: str) -> tuple[list[str], list[str]]:
 
 
 def strip_article(key: str) -> str:
+    if not key.startswith(_ARTICLES):  # most keys (and then the loop below finds none)
+        return key
     for art in _ARTICLES:
         if key.startswith(art) and len(key) > len(art):
             return key[len(art):]
@@ -258,27 +260,27 @@ class Catalogue:
         root = self._trie
         if text.isascii():
             # An ASCII token is letters and digits, with single "'" or "." inside: normalised, it
-            # is its lower case without "'" and with "." as a space. The tokens of the lower-cased
-            # text are the lower-cased tokens, in the same places (lower() keeps ASCII in place).
-            low = text.lower()
-            if "'" not in low and "." not in low:
+            # is its lower case without "'" and with "." as a space.
+            if "'" not in text and "." not in text:
                 # then a token is a run of ASCII letters and digits: split at every other byte
-                words = tokens = low.encode().translate(_ASCII_KEY).decode().split()
+                tokens = text.encode().translate(_ASCII_KEY).decode().split()
+                words = "\0".join(tokens).lower().split("\0")
             else:
-                words = tokens = _WORD.findall(low)
-                joined = "\0".join(tokens)
+                tokens = _WORD.findall(text)
+                joined = "\0".join(tokens).lower()
                 if "'" in joined or "." in joined:
                     if "." in joined:
                         root = _SplitWords(root)  # "u.s" is "u s": two words of a key
-                    words = joined.replace("'", "").replace(".", " ").split("\0")
+                    joined = joined.replace("'", "").replace(".", " ")
+                words = joined.split("\0")
         else:
-            low = text
             tokens, words = _normalised_tokens(text)
             if "" in words or " " in "".join(words):
                 # a word normalised to nothing or to several ("U.S" -> "u s"): walk its parts
                 root = _SplitWords(root)
-        # Where a token is: the first occurrence of it in ``low`` after the previous token, as
-        # no character between two tokens can start one. Found on demand, for the hits only.
+        # Where a token is: the first occurrence of it in ``text`` after the previous token, as
+        # no character between two tokens can start one. Found on demand, for the hits only
+        # (a hit starts with a capital or a digit where its first token does).
         passed = 0  # tokens[:passed] are located; ``at`` is the end of the last one
         at = 0
         hits: list[TextHit] = []
@@ -303,16 +305,16 @@ class Catalogue:
             if films is None:
                 i += 1
                 continue
-            while passed < i:
-                at = low.find(tokens[passed], at) + len(tokens[passed])
-                passed += 1
-            start = low.find(tokens[i], at)
-            first = text[start]
+            first = tokens[i][0]
             if not capitalised_only or first.isupper() or first.isdigit():
-                while passed < best_j:
-                    at = low.find(tokens[passed], at) + len(tokens[passed])
+                while passed < i:
+                    at = text.find(tokens[passed], at) + len(tokens[passed])
                     passed += 1
-                end = low.find(tokens[best_j], at) + len(tokens[best_j])
+                start = text.find(tokens[i], at)
+                while passed < best_j:
+                    at = text.find(tokens[passed], at) + len(tokens[passed])
+                    passed += 1
+                end = text.find(tokens[best_j], at) + len(tokens[best_j])
                 hits.append(TextHit(start, end, text[start:end], films))
             i = best_j + 1
         return hits

@@ -92,3 +92,54 @@ def test_analyse_last_call_memo_is_emptied_with_the_answer_memos():
     clear_text_caches("answer")
     assert text_cache_sizes()["checks.analysis.analyse.last_call"] == ("answer", 0)
     assert analyse(_PROMPT, _ANSWER, spec) is not first  # computed afresh
+
+
+def test_alnum_class_is_str_isalnum_on_every_code_point():
+    from checks.analysis import _ALNUM
+
+    chars = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    assert set(_ALNUM.findall(chars)) == {c for c in chars if c.isalnum()}
+
+
+def _line_head_hit_reference(line_text, start, end):
+    """The plain definition of ``_line_head_hit``."""
+    from checks.analysis import _HEAD_END, _NUMBERING
+
+    if any(ch.isalnum() for ch in _NUMBERING.sub("", line_text[:start])):
+        return False
+    return bool(_HEAD_END.match(line_text[end:].lstrip("*_\"'”’»")))
+
+
+LINE_HEADS = [
+    # (line text, hit)
+    ("Heat (1995) - a heist", "Heat"),
+    ("1. Heat: a heist", "Heat"),
+    ("## 2) Heat", "Heat"),
+    ("  - Heat | 1995", "Heat"),
+    ("(3) Heat — tense", "Heat"),
+    ("• Heat", "Heat"),
+    ("12. Heat is great", "Heat"),  # near miss: prose after the title
+    ("Watch Heat (1995)", "Heat"),  # near miss: a word before it
+    ("123. Heat", "Heat"),  # near miss: three digits are no numbering
+    ("1.2 Heat", "Heat"),  # near miss: "2" left after the numbering
+    ("_ Heat", "Heat"),  # near miss: '_' is no numbering, and not alphanumeric either
+    ("é Heat", "Heat"),  # near miss: a non-ASCII letter before it
+    ("½ Heat", "Heat"),  # near miss: a numeric character before it
+]
+
+
+@pytest.mark.parametrize("line,title", LINE_HEADS)
+def test_line_head_hit_equals_its_definition(line, title):
+    from checks.analysis import _line_head_hit
+
+    start = line.index(title)
+    assert _line_head_hit(line, start, start + len(title)) == _line_head_hit_reference(line, start, start + len(title))
+
+
+@given(st.text(alphabet="Heat 12.)(#-*_|:é½•\n\t", max_size=20), st.integers(0, 20), st.integers(0, 20))
+@settings(max_examples=500, deadline=None)
+def test_line_head_hit_equals_its_definition_on_any_text(line, a, b):
+    from checks.analysis import _line_head_hit
+
+    start, end = sorted((min(a, len(line)), min(b, len(line))))
+    assert _line_head_hit(line, start, end) == _line_head_hit_reference(line, start, end)

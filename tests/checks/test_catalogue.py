@@ -235,5 +235,20 @@ def test_find_in_text_matches_its_definition_on_any_text(cat):
         text = "".join(w + s for w, s in parts)
         got = [(h.start, h.end, h.text, h.films) for h in cat.find_in_text(text)]
         assert got == _find_in_text_reference(cat, text)
+        # capitalised_only (tokens located only for the hits it keeps): the hits above it keeps
+        kept = [(h.start, h.end, h.text, h.films) for h in cat.find_in_text(text, capitalised_only=True)]
+        assert kept == [h for h in got if h[2][:1].isupper() or h[2][:1].isdigit()]
 
     check()
+
+
+@pytest.mark.parametrize("key,expected", [
+    ("the thing", "thing"), ("a quiet place", "quiet place"), ("an education", "education"),
+    ("the", "the"), ("a ", "a "), ("an ", "an "),  # near misses: nothing after the article
+    ("theory", "theory"), ("anora", "anora"), ("amelie", "amelie"), ("", ""),  # near misses: no space
+    ("heat", "heat"),
+])
+def test_strip_article(key, expected):
+    from checks.catalogue import strip_article
+
+    assert strip_article(key) == expected
