@@ -284,13 +284,13 @@ def _read_events(markdown: str) -> list[Line]:
     This is the hot path of scoring (its cost is the bytecodes run per event), so it is
     one loop over plain local variables (no closures: their variables would be cells,
     slower to read), events tested commonest first (text, then starts and ends), and only
-    opening a line calls out (but for a tight item's text, the commonest line, opened in
-    place). Code and HTML blocks read their contents in loops of their own on the same
-    iterator, so text events need not ask whether one is open.
+    opening a line calls out. Code and HTML blocks read their contents in loops of their
+    own on the same iterator, so text events need not ask whether one is open.
     """
     src = markdown.encode("utf-8")
-    # Source lines are counted on from the last line opened (offsets mostly grow):
-    # nl_count == src.count(b"\n", 0, nl_at). The rarer openings ask _line_of.
+    # Source lines are counted on from the last paragraph or tight item line opened (offsets
+    # mostly grow): nl_count == src.count(b"\n", 0, nl_at). The rarer openings ask _line_of
+    # without moving them on.
     nl_at = nl_count = 0
     lines: list[Line] = []
     list_stack: list[str] = []  # "bullet" | "ordered"
@@ -317,30 +317,13 @@ def _read_events(markdown: str) -> list[Line]:
             value = event["Text"]
             if tail is not None:
                 tail.text += value
-            elif current is None:  # a tight list item's text: _open_inline, inlined
-                if not item_fresh:
-                    raise _Defer("inline content outside a paragraph, heading or list item")
+            elif current is None:  # a tight list item's text
+                nl_count = _line_of(src, nl_at, nl_count, span["start"])  # its source line, and
+                nl_at = span["start"]  # the offset it is counted to
+                current = _open_inline(lines, list_stack, item_fresh, nl_count)
                 tail = _new(Segment)
                 tail.text, tail.bold, tail.italic, tail.code = value, is_bold, is_italic, False
-                current = _new(Line)
-                current.kind = list_stack[-1] if list_stack else "para"
-                current.segments = [tail]
-                offset = span["start"]  # its source line: _line_of, inlined
-                if offset >= nl_at:
-                    nl_count += src.count(b"\n", nl_at, offset)
-                else:
-                    nl_count = src.count(b"\n", 0, offset)
-                nl_at = offset
-                current.lineno = nl_count
-                current.depth = len(list_stack)
-                if item_fresh[-1] and list_stack:
-                    item_fresh[-1] = False
-                    current.item_start = True
-                else:
-                    current.item_start = False
-                current.index = current.offset = 0
-                current.text = ""
-                lines.append(current)
+                current.segments.append(tail)
             else:
                 segments = current.segments
                 if segments:
@@ -386,12 +369,8 @@ def _read_events(markdown: str) -> list[Line]:
                     raise _Defer("white space at the end of a block")
                 current = tail = trail = None
             if tag == "Paragraph":
-                offset = span["start"]  # its source line: _line_of, inlined
-                if offset >= nl_at:
-                    nl_count += src.count(b"\n", nl_at, offset)
-                else:
-                    nl_count = src.count(b"\n", 0, offset)
-                nl_at = offset
+                nl_count = _line_of(src, nl_at, nl_count, span["start"])  # its source line, and
+                nl_at = span["start"]  # the offset it is counted to
                 current = _open_line(lines, list_stack, item_fresh, nl_count)
             elif type(tag) is dict:
                 if "List" in tag:
