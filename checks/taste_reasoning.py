@@ -199,7 +199,8 @@ def _taste_keys(t) -> _TasteKeys:
 
 def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tuple[list[str], list[str] | None]:
     """The stated tastes a sentence names (``lower``: its lower-case), and its content words
-    when they were needed (else None). ``plain``: no _CASE_SPECIAL character in the sentence."""
+    when they were needed (else None; ``run`` reads them only where a taste is named).
+    ``plain``: no _CASE_SPECIAL character in the sentence."""
     content = None
     found = []
     norm = normalise_text(sentence)
@@ -260,8 +261,12 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
                 hit += 1
         if hit >= need or (key_padded is not None and (key_padded in padded or partial(key_padded, key_fuzzy, 88))):
             found.append(phrase)
-    # every _STRONG_CUE match says "you", "fan" or "like"
+    # Every _STRONG_CUE match says "you", "fan" or "like". A word of the prompt is found below only
+    # where its key (the word, or its 5-letter stem) is a piece of ``lower``, as every content word
+    # is: without one nothing is found, and the costly cue search and content words can be skipped
+    # (``run`` reads the content words only of a sentence that names a taste).
     if (not found and keys.words and (not plain or "you" in lower or "fan" in lower or "like" in lower)
+            and any(key in lower for _, key, _ in keys.words)
             and (_STRONG_CUE_LOWER.search(lower) if sentence.isascii() else _STRONG_CUE.search(sentence))):
         # Weakest evidence: another content word of the prompt ("cheesier one-liners" ->
         # "cheesy one-liners"), compared on a 5-letter stem.

@@ -97,3 +97,34 @@ def test_may_claim_keeps_every_claim_that_can_match(sentence):
     for rx in (_CLAIM, _CLAIM2):
         if rx.search(sentence):
             assert rx in _may_claim(low)
+
+
+WORD_PIECES = ["since you", "because you", "you love", "fan of", "fans of", "like", "just like", "your taste",
+               "cheesy", "cheesier", "cheese", "one-liners", "one-liner", "liners", "heist", "heists", "heis",
+               "slow", "slowburn", "slow-burn", "burn", "CHEESY", "Heist", "dark", "darkly", "darker",
+               "the", "a", "it", ",", ".", "'s", "’", "\u212a", "İ", "ſlow", "é", "you"]
+PROMPT_WORDS = ["cheesy", "heist", "slow", "burn", "darkly", "liners", "dark"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(WORD_PIECES), max_size=12).map(" ".join))
+def test_prompt_words_found_as_by_plain_definition(sentence):
+    """_references's weakest evidence (its substring pre-test of the words' keys skips the cue
+    search) names the prompt's content words the plain definition names: a cue sentence, and
+    the word among its content words (a long one: by its 5-letter stem)."""
+    from types import SimpleNamespace
+
+    from checks.analysis import content_words_lower
+    from checks.taste_reasoning import _CASE_SPECIAL, _STRONG_CUE, _references, _TasteKeys
+
+    taste = SimpleNamespace(titles=[], films=[], terms=[], directors=[], phrases=[], words=PROMPT_WORDS,
+                            to_dict=dict)
+    keys = _TasteKeys(taste)
+    lower = sentence.lower()
+    expected = []
+    if _STRONG_CUE.search(sentence):
+        content = set(content_words_lower(lower))
+        stems = {w[:5] for w in content if len(w) >= 4}
+        expected = [w for w in PROMPT_WORDS if (w[:5] in stems if len(w) >= 6 else w in content)]
+    plain = not any(c in sentence for c in _CASE_SPECIAL)
+    assert _references(sentence, lower, keys, plain)[0] == expected
