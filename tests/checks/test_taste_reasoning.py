@@ -128,3 +128,31 @@ def test_prompt_words_found_as_by_plain_definition(sentence):
         expected = [w for w in PROMPT_WORDS if (w[:5] in stems if len(w) >= 6 else w in content)]
     plain = not any(c in sentence for c in _CASE_SPECIAL)
     assert _references(sentence, lower, keys, plain)[0] == expected
+
+
+LINE_PIECES = ["Since you loved Heat", "since 1999", "just like", "fans of", "you", "YOU", "it", "e.g", "Dr",
+               "3", ".", "!", "?", "…", "’", "\n", " ", "  ", "\t", "\u00a0", "\u2003", ",", ")", '"', "İ", "é"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(LINE_PIECES), max_size=12).map("".join))
+def test_line_sentences_as_by_plain_definition(line):
+    """_line_sentences (its split without the regex where no '.', '!' or '?' comes before the last
+    character; near misses: a break mark last, followed by white space, or a newline) keeps the
+    sentences of analysis.line_sentences that say "you" or hold a link cue, read plainly."""
+    from checks import load_spec
+    from checks.analysis import line_sentences
+    from checks.phrases import phrase_matcher
+    from checks.taste_reasoning import _SINCE_YEAR, _line_sentences, _may_claim, _spec_lists, _words
+
+    spec = load_spec()
+    cues = phrase_matcher(tuple(spec.taste.link_cues))
+    expected = []
+    for s in line_sentences(line):
+        lower = s.lower()
+        low = lower.replace("’", "'")
+        has_you = "you" in low
+        has_cue = bool(cues.rx.findall(_SINCE_YEAR.sub(" ", low)))
+        if has_you or has_cue:
+            expected.append((s, lower, low, _words(low), _may_claim(low) if has_you else (), has_you, has_cue))
+    assert list(_line_sentences.__wrapped__(line, _spec_lists(spec))) == expected
