@@ -252,3 +252,20 @@ def test_strip_article(key, expected):
     from checks.catalogue import strip_article
 
     assert strip_article(key) == expected
+
+
+def test_ascii_tokens_are_word_tokens():
+    """``_ascii_tokens`` (bytes translated, lone marks blanked) is ``_WORD.findall`` on ASCII text."""
+    from hypothesis import example, given, settings
+    from hypothesis import strategies as st
+
+    from checks.catalogue import _WORD, _ascii_tokens
+
+    @settings(max_examples=600, deadline=None)
+    @given(st.text(alphabet=st.sampled_from("aZ09'.. '-!\n\t_`\"") | st.characters(max_codepoint=127)))
+    @example("Dr. Strangelove, then It's a Wonderful Life.")
+    @example("U.S. marshals 'quoted' a..b a.'b 'a' .a. rock'n'roll x'")
+    def check(text):
+        assert _ascii_tokens(text) == _WORD.findall(text)
+
+    check()
