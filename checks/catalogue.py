@@ -32,6 +32,8 @@ _WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+(?:['’.][0-9A-Za-zÀ-ÖØ-öø
 # Kelvin sign to k; checked over every code point): where a text has none of them, a
 # case-insensitive search for ASCII text finds what str.lower() and ``in`` find.
 IGNORECASE_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
+# Latin-1 bytes below "À" (deleted, so what remains of a text's Latin-1 letters are _WORD's).
+_BELOW_LETTERS = bytes(range(0xC0))
 _APOSTROPHES = re.compile(r"['’`]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 CSV_FIELDS = ("title", "year", "genres", "director", "aliases", "source", "rating", "votes")
@@ -275,6 +277,14 @@ class Catalogue:
         ``capitalised_only``: return only the hits that start with a capital or a digit (the
         others are still matched, so they still cover the words they span)."""
         root = self._trie
+        written = text  # what a hit's text is cut from
+        if not text.isascii() and not text.encode("latin-1", "ignore").translate(None, _BELOW_LETTERS):
+            # Outside ASCII, _WORD's letters are those of Latin-1 from "À" on (but "×", "÷"):
+            # where the text has none, its other characters are in no token, as a space is in
+            # none, but "’", which a token reads as "'" (``normalise`` drops both). With those
+            # replaced, one character for one, the tokens are the same words at the same places
+            # in an ASCII text (curly quotes, dashes and emoji are most of the text outside ASCII).
+            text = text.replace("’", "'").encode("ascii", "replace").decode()
         if text.isascii():
             # An ASCII token is letters and digits, with single "'" or "." inside: normalised, it
             # is its lower case without "'" and with "." as a space.
@@ -332,7 +342,7 @@ class Catalogue:
                     at = text.find(tokens[passed], at) + len(tokens[passed])
                     passed += 1
                 end = text.find(tokens[best_j], at) + len(tokens[best_j])
-                hits.append(TextHit(start, end, text[start:end], films))
+                hits.append(TextHit(start, end, written[start:end], films))
             i = best_j + 1
         return hits
 

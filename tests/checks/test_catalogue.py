@@ -210,6 +210,10 @@ FIND_TEXTS = [
     ("Se7en (1995) and 1917", "digits"),
     ("Watch Heat — then “The Dark Knight” 🎬", "dashes, curly quotes, an emoji: no token holds them"),
     ("Amélie — Heat", "an accented token beside a dash: the normalised path"),
+    ("Don’t miss “Heat” 🎬 — it’s The Dark Knight’s rival × 2",
+     "'’' inside tokens, an emoji, '×' (Latin-1 but no letter): the normalised path"),
+    ("Don’t miss “Heat” 🎬 — it’s The Dark Knight’s rival",
+     "'’' inside tokens, quotes, a dash, an emoji: read as ASCII stand-ins"),
 ]
 
 
