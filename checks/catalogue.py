@@ -32,6 +32,8 @@ _WORD = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+(?:['’.][0-9A-Za-zÀ-ÖØ-öø
 # Kelvin sign to k; checked over every code point): where a text has none of them, a
 # case-insensitive search for ASCII text finds what str.lower() and ``in`` find.
 IGNORECASE_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
+# Latin-1 bytes below "À" (deleted, so what remains of a text's Latin-1 letters are _WORD's).
+_BELOW_LETTERS = bytes(range(0xC0))
 _APOSTROPHES = re.compile(r"['’`]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 CSV_FIELDS = ("title", "year", "genres", "director", "aliases", "source", "rating", "votes")
@@ -81,6 +83,23 @@ def normalise_text(text: str) -> str:
 def normalise(text: str) -> str:
     """Lower-case, strip accents and punctuation, '&' -> 'and', collapse spaces."""
     return normalise_text(text)
+
+
+# An ASCII text byte by byte: letters, digits, "'" and "." stay, anything else becomes a space.
+_ASCII_KEEP = bytes(c if chr(c).isalnum() or chr(c) in "'." else 32 for c in range(128)) + bytes([32]) * 128
+# A "'" or "." that is not between two letters or digits (so in no _WORD token).
+_LONE_MARK = re.compile(rb"['.](?:(?![0-9A-Za-z])|(?<![0-9A-Za-z]['.]))")
+
+
+def _ascii_tokens(text: str) -> list[str]:
+    """``_WORD.findall`` of an ASCII text, in C loops (findall costs more per character).
+
+    A ``_WORD`` token in ASCII is a maximal run of letters and digits with single "'" or "."
+    inside, each between two letters or digits; and any such mark is inside a token (the token
+    of the letters before it goes on through it). So with every other byte a space and every
+    mark that lacks a letter or digit on either side a space, the tokens are what lies between
+    the spaces."""
+    return _LONE_MARK.sub(b" ", text.encode().translate(_ASCII_KEEP)).decode().split()
 
 
 def _normalised_tokens(text: str) -> tuple[list[str], list[str]]:
@@ -258,6 +277,14 @@ class Catalogue:
         ``capitalised_only``: return only the hits that start with a capital or a digit (the
         others are still matched, so they still cover the words they span)."""
         root = self._trie
+        written = text  # what a hit's text is cut from
+        if not text.isascii() and not text.encode("latin-1", "ignore").translate(None, _BELOW_LETTERS):
+            # Outside ASCII, _WORD's letters are those of Latin-1 from "À" on (but "×", "÷"):
+            # where the text has none, its other characters are in no token, as a space is in
+            # none, but "’", which a token reads as "'" (``normalise`` drops both). With those
+            # replaced, one character for one, the tokens are the same words at the same places
+            # in an ASCII text (curly quotes, dashes and emoji are most of the text outside ASCII).
+            text = text.replace("’", "'").encode("ascii", "replace").decode()
         if text.isascii():
             # An ASCII token is letters and digits, with single "'" or "." inside: normalised, it
             # is its lower case without "'" and with "." as a space.
@@ -266,7 +293,7 @@ class Catalogue:
                 tokens = text.encode().translate(_ASCII_KEY).decode().split()
                 words = "\0".join(tokens).lower().split("\0")
             else:
-                tokens = _WORD.findall(text)
+                tokens = _ascii_tokens(text)
                 joined = "\0".join(tokens).lower()
                 if "'" in joined or "." in joined:
                     if "." in joined:
@@ -315,7 +342,7 @@ class Catalogue:
                     at = text.find(tokens[passed], at) + len(tokens[passed])
                     passed += 1
                 end = text.find(tokens[best_j], at) + len(tokens[best_j])
-                hits.append(TextHit(start, end, text[start:end], films))
+                hits.append(TextHit(start, end, written[start:end], films))
             i = best_j + 1
         return hits
 

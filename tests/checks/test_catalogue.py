@@ -210,6 +210,10 @@ FIND_TEXTS = [
     ("Se7en (1995) and 1917", "digits"),
     ("Watch Heat — then “The Dark Knight” 🎬", "dashes, curly quotes, an emoji: no token holds them"),
     ("Amélie — Heat", "an accented token beside a dash: the normalised path"),
+    ("Don’t miss “Heat” 🎬 — it’s The Dark Knight’s rival × 2",
+     "'’' inside tokens, an emoji, '×' (Latin-1 but no letter): the normalised path"),
+    ("Don’t miss “Heat” 🎬 — it’s The Dark Knight’s rival",
+     "'’' inside tokens, quotes, a dash, an emoji: read as ASCII stand-ins"),
 ]
 
 
@@ -252,3 +256,20 @@ def test_strip_article(key, expected):
     from checks.catalogue import strip_article
 
     assert strip_article(key) == expected
+
+
+def test_ascii_tokens_are_word_tokens():
+    """``_ascii_tokens`` (bytes translated, lone marks blanked) is ``_WORD.findall`` on ASCII text."""
+    from hypothesis import example, given, settings
+    from hypothesis import strategies as st
+
+    from checks.catalogue import _WORD, _ascii_tokens
+
+    @settings(max_examples=600, deadline=None)
+    @given(st.text(alphabet=st.sampled_from("aZ09'.. '-!\n\t_`\"") | st.characters(max_codepoint=127)))
+    @example("Dr. Strangelove, then It's a Wonderful Life.")
+    @example("U.S. marshals 'quoted' a..b a.'b 'a' .a. rock'n'roll x'")
+    def check(text):
+        assert _ascii_tokens(text) == _WORD.findall(text)
+
+    check()
