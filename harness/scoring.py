@@ -28,10 +28,12 @@ def load_pairs(path: str | Path) -> list[dict]:
 
 def score_row(row: dict, spec: StyleSpec) -> dict:
     results = score_pair(row["prompt"], row["response"], spec, row)
+    # Popped first, ``overall`` is out of the loop: the same as skipping ``cid == OVERALL`` in it.
+    ov = results.pop(OVERALL)
     out = dict(row)
-    out["checks"] = {cid: r.to_dict() for cid, r in results.items() if cid != OVERALL}
-    out["passed"] = results[OVERALL].passed
-    out["overall"] = results[OVERALL].to_dict()
+    out["checks"] = {cid: r.to_dict() for cid, r in results.items()}
+    out["passed"] = ov.passed
+    out["overall"] = ov.to_dict()
     return out
 
 
