@@ -83,8 +83,12 @@ def _may_claim(line_text: str) -> bool:
 
 def _may_claim_genre(sentence: str) -> bool:
     """False when the sentence provably holds no _GENRE_RX match."""
-    if _GENRE_PIECES_LOWER_RX.search(sentence.lower()):
-        return True
+    # ``_GENRE_PIECES_LOWER_RX.search(low)``: an alternation of literals matches where one of them
+    # occurs, which ``in`` finds (faster than the regex engine's scan, position by position)
+    low = sentence.lower()
+    for piece in _GENRE_PIECES:
+        if piece in low:
+            return True
     # re.I matches a piece's letter to itself in either case (which lower() finds) or to one of
     # IGNORECASE_TO_ASCII
     return (not sentence.isascii() and any(c in sentence for c in IGNORECASE_TO_ASCII)

@@ -67,3 +67,21 @@ def test_grounded(spec, response, expected, comment):
 def test_grounded_unscored_without_facts(spec):
     result = get_check("grounded").run(PROMPT, "**The Matrix**\nWhy it fits:\n- fun\n- smart", spec)
     assert result.status is Status.UNSCORED
+
+
+@pytest.mark.parametrize("sentence", [
+    "A gorgeous ANIMATED fable.", "This sci-fi classic!", "ſci-fi for the win", "SCİ-FI and more", "a \u212ailler western",
+    "No genre words at all.", "Space Opera at its best", "café horror", "Ein Musical", "", "Documentary-style shots",
+    "The Slasher", "a superhero's tale", "cartoonish fun", "Animé", "science fiction",
+])
+def test_may_claim_genre_is_the_regex_pre_test(sentence):
+    """The ``in`` loop over the pieces finds what ``_GENRE_PIECES_LOWER_RX`` found on the lower case."""
+    from checks.grounded import (_GENRE_PIECES_LOWER_RX, _GENRE_PIECES_RX, _GENRE_RX, IGNORECASE_TO_ASCII,
+                                 _may_claim_genre)
+
+    plain = bool(_GENRE_PIECES_LOWER_RX.search(sentence.lower())) or (
+        not sentence.isascii() and any(c in sentence for c in IGNORECASE_TO_ASCII)
+        and _GENRE_PIECES_RX.search(sentence) is not None)
+    assert _may_claim_genre(sentence) is plain
+    if _GENRE_RX.search(sentence):
+        assert plain
