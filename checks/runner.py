@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import CheckResult, Status
-from .registry import REGISTRY, get_check  # noqa: F401  (get_check: re-exported, as before)
+from .registry import REGISTRY
 from .spec import StyleSpec
 
 OVERALL = "overall"
