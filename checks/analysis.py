@@ -697,10 +697,13 @@ _PUNCT_SPACE = re.compile(r"[.!?]\s")  # in every sentence break but a newline
 
 def line_sentences(text: str) -> list[str]:
     """``sentences(text)``; most lines (no newline, no '.', '!' or '?' before white space)
-    are one sentence, found without the split."""
-    if "\n" not in text and _PUNCT_SPACE.search(text) is None:
-        text = text.strip()
-        return [text] if text else []
+    are one sentence, found without the split. Most have no '.', '!' or '?' before their last
+    character at all, which ``in`` finds faster than the regex: then none is before white space."""
+    if "\n" not in text:
+        body = text[:-1]
+        if ("." not in body and "!" not in body and "?" not in body) or _PUNCT_SPACE.search(text) is None:
+            text = text.strip()
+            return [text] if text else []
     return sentences(text)
 
 

@@ -318,16 +318,7 @@ def _line_sentences(line: str, sl: _SpecLists) -> tuple[tuple, ...]:
     answer (in a real run 80% of its lines recur), so this is memoised per line, keyed on the
     spec's lists too. (Plain tuples: the cheapest to build.)"""
     out = []
-    # line_sentences(line), without its regex where no '.', '!' or '?' comes before the line's last
-    # character (most lines): without a newline either, there is no sentence break to find
-    # ('[.!?]' then white space, or a newline), and the line is its one sentence, stripped.
-    body = line[:-1]
-    if "\n" not in line and "." not in body and "!" not in body and "?" not in body:
-        stripped = line.strip()
-        pieces = (stripped,) if stripped else ()
-    else:
-        pieces = line_sentences(line)
-    for s in pieces:
+    for s in line_sentences(line):
         lower = s.lower()
         low = lower.replace("’", "'") if "’" in lower else lower
         has_you = "you" in low

@@ -41,6 +41,25 @@ def test_sentences_agree_with_the_reference_split(text):
     assert sentence_tail(text) == _SENTENCE_SPLIT.split(text)[-1]
 
 
+LINES = [
+    # (line, sentences)
+    ("You'll love Heat", ["You'll love Heat"]),  # no break mark: one sentence, without the regex
+    ("  You'll love Heat!  ", ["You'll love Heat!"]),  # near miss: the mark is last but for white space
+    ("You'll love it!", ["You'll love it!"]),  # near miss: a mark last, nothing after it
+    ("Wow! Heat", ["Wow!", "Heat"]),  # near miss: a mark before white space
+    ("e.g.Heat", ["e.g.Heat"]),  # near miss: marks, none before white space
+    ("Heat\nAlien", ["Heat", "Alien"]),  # near miss: a newline
+    ("", []),
+]
+
+
+@pytest.mark.parametrize("line,expected", LINES, ids=[t[:20] or "empty" for t, _ in LINES])
+def test_line_sentences(line, expected):
+    from checks.analysis import line_sentences
+
+    assert line_sentences(line) == expected == _reference(line)
+
+
 @settings(max_examples=1000, deadline=None)
 @given(st.lists(st.lists(_PIECES, max_size=12).map("".join), max_size=6))
 def test_sentences_of_lines_equal_the_joined_texts_sentences(lines):

@@ -137,18 +137,18 @@ LINE_PIECES = ["Since you loved Heat", "since 1999", "just like", "fans of", "yo
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(LINE_PIECES), max_size=12).map("".join))
 def test_line_sentences_as_by_plain_definition(line):
-    """_line_sentences (its split without the regex where no '.', '!' or '?' comes before the last
-    character; near misses: a break mark last, followed by white space, or a newline) keeps the
-    sentences of analysis.line_sentences that say "you" or hold a link cue, read plainly."""
+    """_line_sentences keeps the sentences of the line (as the reference split gives them; near
+    misses: a break mark last, followed by white space, or a newline) that say "you" or hold a
+    link cue, read plainly."""
     from checks import load_spec
-    from checks.analysis import line_sentences
+    from checks.analysis import sentences
     from checks.phrases import phrase_matcher
     from checks.taste_reasoning import _SINCE_YEAR, _line_sentences, _may_claim, _spec_lists, _words
 
     spec = load_spec()
     cues = phrase_matcher(tuple(spec.taste.link_cues))
     expected = []
-    for s in line_sentences(line):
+    for s in sentences(line):
         lower = s.lower()
         low = lower.replace("’", "'")
         has_you = "you" in low
