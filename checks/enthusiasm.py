@@ -24,14 +24,12 @@ _APOSTROPHE_WORD = re.compile(r"[a-z']+")
 _WORD_CHAR = re.compile(r"\w")
 _KIND = attrgetter("kind")
 _TEXT = attrgetter("text")
-def _without_titles(voice: str, titles: list[str]) -> str:
-    """``voice`` with each title (longest first, those of 3 characters or more) replaced by " " wherever
-    ``re.sub(re.escape(title), " ", voice, flags=re.I)`` replaces it, with the same result."""
-    return _without_titles_low(voice, titles)[0]
 
 
 def _without_titles_low(voice: str, titles: list[str]) -> tuple[str, str]:
-    """``_without_titles(voice, titles)`` and its ``lower()``.
+    """``voice`` with each title (longest first, those of 3 characters or more) replaced by " " wherever
+    ``re.sub(re.escape(title), " ", voice, flags=re.I)`` replaces it, with the same result; and its
+    ``lower()``.
 
     An ASCII title in a voice without 'İ', 'ı' or 'ſ' is found with ``str.find`` in the lower-cased
     voice instead: there IGNORECASE matches an ASCII character only to itself in either case and 'K'
