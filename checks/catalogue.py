@@ -91,6 +91,10 @@ _ASCII_KEEP = bytes(c if chr(c).isalnum() or chr(c) in "'." else 32 for c in ran
 _LONE_MARK = re.compile(rb"['.](?:(?![0-9A-Za-z])|(?<![0-9A-Za-z]['.]))")
 
 
+# An ASCII text byte by byte: letters lower-cased, digits stay, anything else becomes a space.
+_ASCII_LOWER_KEY = bytes(ord(chr(c).lower()) if chr(c).isalnum() else 32 for c in range(128)) + bytes([32]) * 128
+
+
 def _ascii_tokens(text: str) -> list[str]:
     """``_WORD.findall`` of an ASCII text, in C loops (findall costs more per character).
 
@@ -98,8 +102,19 @@ def _ascii_tokens(text: str) -> list[str]:
     inside, each between two letters or digits; and any such mark is inside a token (the token
     of the letters before it goes on through it). So with every other byte a space and every
     mark that lacks a letter or digit on either side a space, the tokens are what lies between
-    the spaces."""
-    return _LONE_MARK.sub(b" ", text.encode().translate(_ASCII_KEEP)).decode().split()
+    the spaces.
+
+    Most texts need no regex for that: where each "." is followed by a space or ends the text,
+    none is in a token; and where then no "'" is beside a space, another "'" or an end, each is
+    between two letters or digits (the only other bytes left), so in a token."""
+    kept = text.encode().translate(_ASCII_KEEP).decode()
+    if "." in kept:
+        if kept.count(".") != kept.count(". ") + kept.endswith("."):
+            return _LONE_MARK.sub(b" ", kept.encode()).decode().split()
+        kept = kept.replace(".", " ")
+    if "'" in kept and ("''" in kept or " '" in kept or "' " in kept or kept.startswith("'") or kept.endswith("'")):
+        return _LONE_MARK.sub(b" ", kept.encode()).decode().split()
+    return kept.split()
 
 
 def _normalised_tokens(text: str) -> tuple[list[str], list[str]]:
@@ -163,6 +178,10 @@ class TextHit(NamedTuple):
     end: int
     text: str
     films: tuple[Film, ...]
+
+
+# TextHit(*fields) without its Python-level __new__ (which only calls this)
+_new_tuple = tuple.__new__
 
 
 class _SplitWords:
@@ -288,10 +307,14 @@ class Catalogue:
         if text.isascii():
             # An ASCII token is letters and digits, with single "'" or "." inside: normalised, it
             # is its lower case without "'" and with "." as a space.
-            if "'" not in text and "." not in text:
-                # then a token is a run of ASCII letters and digits: split at every other byte
-                tokens = text.encode().translate(_ASCII_KEY).decode().split()
-                words = "\0".join(tokens).lower().split("\0")
+            if "''" not in text and ("." not in text or text.count(".") == text.count(". ") + text.endswith(".")):
+                # No "." in a token (each is followed by a space or ends the text) and no "'" beside
+                # another: then a token's word, its lower case without "'", is what the text splits
+                # into with each "'" dropped and each other character but a letter or digit a space
+                # (a "'" outside a token lacks a letter or digit on one side: dropping it joins
+                # none). The tokens are found only where a hit is.
+                words = text.encode().translate(_ASCII_LOWER_KEY, b"'").decode().split()
+                tokens = None
             else:
                 tokens = _ascii_tokens(text)
                 joined = "\0".join(tokens).lower()
@@ -332,6 +355,8 @@ class Catalogue:
             if films is None:
                 i += 1
                 continue
+            if tokens is None:
+                tokens = _ascii_tokens(text)
             first = tokens[i][0]
             if not capitalised_only or first.isupper() or first.isdigit():
                 while passed < i:
@@ -342,7 +367,7 @@ class Catalogue:
                     at = text.find(tokens[passed], at) + len(tokens[passed])
                     passed += 1
                 end = text.find(tokens[best_j], at) + len(tokens[best_j])
-                hits.append(TextHit(start, end, written[start:end], films))
+                hits.append(_new_tuple(TextHit, (start, end, written[start:end], films)))
             i = best_j + 1
         return hits
 

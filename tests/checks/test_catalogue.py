@@ -214,6 +214,13 @@ FIND_TEXTS = [
      "'’' inside tokens, an emoji, '×' (Latin-1 but no letter): the normalised path"),
     ("Don’t miss “Heat” 🎬 — it’s The Dark Knight’s rival",
      "'’' inside tokens, quotes, a dash, an emoji: read as ASCII stand-ins"),
+    # the words read straight from the text (each "." before a space or at the end, no "''")
+    ("Watch Heat. Then The Thing.", "words from the text: each '.' before a space or at the end"),
+    ("It's 'Heat' and rock 'n' roll", "words from the text: lone \"'\" dropped (the tokens found apart)"),
+    ("Heat.\nThe Thing", "near miss: a '.' before a newline (read as the general ASCII path)"),
+    ("Heat.The Thing and U.S. Marshals", "near miss: a '.' inside a token"),
+    ("Heat''The Thing", "near miss: \"''\" would join two tokens if dropped"),
+    ("Heat'. The Thing .Heat", "near miss: a \"'\" before a '.' and a '.' after a space"),
 ]
 
 
@@ -259,7 +266,8 @@ def test_strip_article(key, expected):
 
 
 def test_ascii_tokens_are_word_tokens():
-    """``_ascii_tokens`` (bytes translated, lone marks blanked) is ``_WORD.findall`` on ASCII text."""
+    """``_ascii_tokens`` (bytes translated, lone marks blanked: at once where no mark is beside
+    another or a '.' is before a letter or digit) is ``_WORD.findall`` on ASCII text."""
     from hypothesis import example, given, settings
     from hypothesis import strategies as st
 
@@ -269,6 +277,11 @@ def test_ascii_tokens_are_word_tokens():
     @given(st.text(alphabet=st.sampled_from("aZ09'.. '-!\n\t_`\"") | st.characters(max_codepoint=127)))
     @example("Dr. Strangelove, then It's a Wonderful Life.")
     @example("U.S. marshals 'quoted' a..b a.'b 'a' .a. rock'n'roll x'")
+    @example("It's Heat. Then more.")  # every '.' before a space or at the end: blanked in one go
+    @example("It's a 'b c' d.")  # near misses: a "'" after or before a space...
+    @example("'a b'")  # ...at either end
+    @example("a''b a'. b")  # ...beside another "'" or a blanked '.'
+    @example("a.\nb a.b")  # near miss: a '.' before a newline or inside a token
     def check(text):
         assert _ascii_tokens(text) == _WORD.findall(text)
 
