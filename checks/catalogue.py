@@ -95,8 +95,10 @@ _LONE_MARK = re.compile(rb"['.](?:(?![0-9A-Za-z])|(?<![0-9A-Za-z]['.]))")
 _ASCII_LOWER_KEY = bytes(ord(chr(c).lower()) if chr(c).isalnum() else 32 for c in range(128)) + bytes([32]) * 128
 
 
-def _ascii_tokens(text: str) -> list[str]:
-    """``_WORD.findall`` of an ASCII text, in C loops (findall costs more per character).
+def _ascii_token_text(text: str) -> str:
+    """An ASCII text with each character in no ``_WORD`` token a space: its ``split()`` is
+    ``_WORD.findall(text)``, each token where it is in the text (in C loops: findall costs more
+    per character).
 
     A ``_WORD`` token in ASCII is a maximal run of letters and digits with single "'" or "."
     inside, each between two letters or digits; and any such mark is inside a token (the token
@@ -110,11 +112,24 @@ def _ascii_tokens(text: str) -> list[str]:
     kept = text.encode().translate(_ASCII_KEEP).decode()
     if "." in kept:
         if kept.count(".") != kept.count(". ") + kept.endswith("."):
-            return _LONE_MARK.sub(b" ", kept.encode()).decode().split()
+            return _LONE_MARK.sub(b" ", kept.encode()).decode()
         kept = kept.replace(".", " ")
     if "'" in kept and ("''" in kept or " '" in kept or "' " in kept or kept.startswith("'") or kept.endswith("'")):
-        return _LONE_MARK.sub(b" ", kept.encode()).decode().split()
-    return kept.split()
+        return _LONE_MARK.sub(b" ", kept.encode()).decode()
+    return kept
+
+
+def _token_text(text: str) -> str:
+    """``_ascii_token_text`` of any text: its ``_WORD`` tokens where they are, spaces between
+    (two tokens are never side by side: the first would go on through the second)."""
+    parts = []
+    at = 0
+    for m in _WORD.finditer(text):
+        parts.append(" " * (m.start() - at))
+        parts.append(m.group())
+        at = m.end()
+    parts.append(" " * (len(text) - at))
+    return "".join(parts)
 
 
 def _normalised_tokens(text: str) -> tuple[list[str], list[str]]:
@@ -314,25 +329,27 @@ class Catalogue:
                 # (a "'" outside a token lacks a letter or digit on one side: dropping it joins
                 # none). The tokens are found only where a hit is.
                 words = text.encode().translate(_ASCII_LOWER_KEY, b"'").decode().split()
-                tokens = None
+                spaced = None
             else:
-                tokens = _ascii_tokens(text)
-                joined = "\0".join(tokens).lower()
+                spaced = _ascii_token_text(text)
+                joined = "\0".join(spaced.split()).lower()
                 if "'" in joined or "." in joined:
                     if "." in joined:
                         root = _SplitWords(root)  # "u.s" is "u s": two words of a key
                     joined = joined.replace("'", "").replace(".", " ")
                 words = joined.split("\0")
         else:
-            tokens, words = _normalised_tokens(text)
+            words = _normalised_tokens(text)[1]
+            spaced = None
             if "" in words or " " in "".join(words):
                 # a word normalised to nothing or to several ("U.S" -> "u s"): walk its parts
                 root = _SplitWords(root)
-        # Where a token is: the first occurrence of it in ``text`` after the previous token, as
-        # no character between two tokens can start one. Found on demand, for the hits only
-        # (a hit starts with a capital or a digit where its first token does).
-        passed = 0  # tokens[:passed] are located; ``at`` is the end of the last one
-        at = 0
+        # Where a token is: ``spaced`` (the text with each character in no token a space) split
+        # before it, that many tokens off; what remains starts with it. Found on demand, for the
+        # hits only (a hit starts with a capital or a digit where its first token does).
+        rest = None  # ``spaced`` from token ``skipped`` on
+        skipped = 0
+        size = len(text)
         hits: list[TextHit] = []
         n = len(words)
         i = 0
@@ -355,18 +372,19 @@ class Catalogue:
             if films is None:
                 i += 1
                 continue
-            if tokens is None:
-                tokens = _ascii_tokens(text)
-            first = tokens[i][0]
+            if rest is None:
+                if spaced is None:
+                    spaced = _ascii_token_text(text) if text.isascii() else _token_text(text)
+                rest = spaced
+            rest = rest.split(None, i - skipped)[-1]
+            skipped = i
+            first = rest[0]
             if not capitalised_only or first.isupper() or first.isdigit():
-                while passed < i:
-                    at = text.find(tokens[passed], at) + len(tokens[passed])
-                    passed += 1
-                start = text.find(tokens[i], at)
-                while passed < best_j:
-                    at = text.find(tokens[passed], at) + len(tokens[passed])
-                    passed += 1
-                end = text.find(tokens[best_j], at) + len(tokens[best_j])
+                start = size - len(rest)
+                if best_j > i:
+                    rest = rest.split(None, best_j - i)[-1]
+                    skipped = best_j
+                end = size - len(rest) + len(rest.split(None, 1)[0])
                 hits.append(_new_tuple(TextHit, (start, end, written[start:end], films)))
             i = best_j + 1
         return hits

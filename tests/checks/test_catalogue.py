@@ -266,12 +266,19 @@ def test_strip_article(key, expected):
 
 
 def test_ascii_tokens_are_word_tokens():
-    """``_ascii_tokens`` (bytes translated, lone marks blanked: at once where no mark is beside
-    another or a '.' is before a letter or digit) is ``_WORD.findall`` on ASCII text."""
+    """``_ascii_token_text`` (bytes translated, lone marks blanked: at once where no mark is
+    beside another or a '.' is before a letter or digit) holds ASCII text's ``_WORD`` tokens
+    where they are, and spaces elsewhere; ``_token_text`` the same for any text."""
     from hypothesis import example, given, settings
     from hypothesis import strategies as st
 
-    from checks.catalogue import _WORD, _ascii_tokens
+    from checks.catalogue import _WORD, _ascii_token_text, _token_text
+
+    def reference(text):
+        spaced = [" "] * len(text)
+        for m in _WORD.finditer(text):
+            spaced[m.start():m.end()] = m.group()
+        return "".join(spaced)
 
     @settings(max_examples=600, deadline=None)
     @given(st.text(alphabet=st.sampled_from("aZ09'.. '-!\n\t_`\"") | st.characters(max_codepoint=127)))
@@ -283,6 +290,14 @@ def test_ascii_tokens_are_word_tokens():
     @example("a''b a'. b")  # ...beside another "'" or a blanked '.'
     @example("a.\nb a.b")  # near miss: a '.' before a newline or inside a token
     def check(text):
-        assert _ascii_tokens(text) == _WORD.findall(text)
+        assert _ascii_token_text(text) == reference(text) == _token_text(text)
+        assert reference(text).split() == _WORD.findall(text)
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(alphabet=st.sampled_from("aZ9'’. é×ß-") | st.characters()))
+    @example("Amélie’s ‘Léon’ — Æon. U.S. ×")
+    def check_any(text):
+        assert _token_text(text) == reference(text)
 
     check()
+    check_any()
