@@ -333,7 +333,8 @@ class Catalogue:
             # replaced, one character for one, the tokens are the same words at the same places
             # in an ASCII text (curly quotes, dashes and emoji are most of the text outside ASCII).
             text = text.replace("’", "'").encode("ascii", "replace").decode()
-        if text.isascii():
+        ascii_words = text.isascii()  # then a word starts with its token's first character, lower-cased
+        if ascii_words:
             # An ASCII token is letters and digits, with single "'" or "." inside: normalised, it
             # is its lower case without "'" and with "." as a space.
             if "''" not in text and ("." not in text or text.count(".") == text.count(". ") + text.endswith(".")):
@@ -385,6 +386,12 @@ class Catalogue:
                 j += 1
             if films is None:
                 i += 1
+                continue
+            if capitalised_only and ascii_words and words[i][0].upper() not in text:
+                # the token starts with this letter or digit, or its capital; with that nowhere in
+                # the text (a digit is its own), it is a lower-case letter: a hit not kept, passed
+                # over without locating it
+                i = best_j + 1
                 continue
             if rest is None:
                 rest = spaced if spaced is not None else make_spaced(text)

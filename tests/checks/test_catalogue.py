@@ -94,6 +94,13 @@ CAPITALISED_TEXTS = [
     ("the Dark Knight was great", []),  # ...and still cover what they span: no "Dark Knight" inside
     ("Then The Dark Knight", ["The Dark Knight"]),
     ("1917 and Amélie", ["1917", "Amélie"]),  # a digit or an accented capital first
+    # a lower-case hit whose first letter's capital is nowhere in the text is dropped unlocated
+    ("it was great", []),
+    ("It was it", ["It"]),  # near miss: "I" is in the text (the lower-case "it" is located)
+    ("Then it was one of them", []),  # near miss: "T" is, but "I" and "O" are not
+    ("watch it: IT", ["IT"]),  # near miss: the capital is in the text, later
+    ("x.y it Heat", ["Heat"]),  # near miss: a '.' inside a token (the general ASCII path)
+    ("À bout de souffle", ["À bout de souffle"]),  # near miss: its word starts "a", but no "A" is written
 ]
 
 
