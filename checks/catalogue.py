@@ -337,8 +337,9 @@ class Catalogue:
         if ascii_words:
             # An ASCII token is letters and digits, with single "'" or "." inside: normalised, it
             # is its lower case without "'" and with "." as a space.
-            if "''" not in text and ("." not in text or text.count(".") == text.count(". ") + text.endswith(".")):
-                # No "." in a token (each is followed by a space or ends the text) and no "'" beside
+            if "''" not in text and ("." not in text or "." not in text.replace(". ", "  ")[:-1]):
+                # No "." in a token (each is followed by a space or ends the text: none is left
+                # before the last character once each ". " is blanked) and no "'" beside
                 # another: then a token's word, its lower case without "'", is what the text splits
                 # into with each "'" dropped and each other character but a letter or digit a space
                 # (a "'" outside a token lacks a letter or digit on one side: dropping it joins

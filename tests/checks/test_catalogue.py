@@ -226,6 +226,9 @@ FIND_TEXTS = [
     ("It's 'Heat' and rock 'n' roll", "words from the text: lone \"'\" dropped (the tokens found apart)"),
     ("Heat.\nThe Thing", "near miss: a '.' before a newline (read as the general ASCII path)"),
     ("Heat.The Thing and U.S. Marshals", "near miss: a '.' inside a token"),
+    ("U.S.. Marshals and Heat.", "near miss: a '.' before a '.' ('. ' blanked leaves it)"),
+    ("U.S Marshals", "near miss: a '.' inside a token, no '. ' anywhere"),
+    ("Watch Heat.U", "near miss: a '.' inside a token, just before the last character"),
     ("Heat''The Thing", "near miss: \"''\" would join two tokens if dropped"),
     ("Heat'. The Thing .Heat", "near miss: a \"'\" before a '.' and a '.' after a space"),
 ]
