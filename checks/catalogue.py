@@ -106,12 +106,13 @@ def _ascii_token_text(text: str) -> str:
     mark that lacks a letter or digit on either side a space, the tokens are what lies between
     the spaces.
 
-    Most texts need no regex for that: where each "." is followed by a space or ends the text,
-    none is in a token; and where then no "'" is beside a space, another "'" or an end, each is
-    between two letters or digits (the only other bytes left), so in a token."""
+    Most texts need no regex for that: where each "." is followed by a space or ends the text
+    (none is left before the last character once each ". " is blanked), none is in a token; and
+    where then no "'" is beside a space, another "'" or an end, each is between two letters or
+    digits (the only other bytes left), so in a token."""
     kept = text.encode().translate(_ASCII_KEEP).decode()
     if "." in kept:
-        if kept.count(".") != kept.count(". ") + kept.endswith("."):
+        if "." in kept.replace(". ", "  ")[:-1]:
             return _LONE_MARK.sub(b" ", kept.encode()).decode()
         kept = kept.replace(".", " ")
     if "'" in kept and ("''" in kept or " '" in kept or "' " in kept or kept.startswith("'") or kept.endswith("'")):
@@ -347,7 +348,7 @@ class Catalogue:
                 words = text.encode().translate(_ASCII_LOWER_KEY, b"'").decode().split()
                 spaced, make_spaced = None, _dotless_token_text
             else:
-                spaced = _ascii_token_text(text)
+                spaced, make_spaced = _ascii_token_text(text), None
                 joined = "\0".join(spaced.split()).lower()
                 if "'" in joined or "." in joined:
                     if "." in joined:
