@@ -247,8 +247,10 @@ def test_find_in_text_matches_its_definition_on_any_text(cat):
     words = st.sampled_from(["the", "The", "dark", "Knight", "heat", "Heat", "U.S.", "marshals", "L.A.",
                              "Confidential", "in", "of", "night", "Amélie", "don't", "look", "up", "It's", "a",
                              "Wonderful", "Life", "1917", "x", "'", ".", ",", "é",
-                             "ß", "æ", "ø"])  # tokens that normalise to nothing or to other letters
-    seps = st.sampled_from([" ", "  ", ", ", "\n", "-", "", " — ", "“", "🎬", "’"])
+                             "ß", "æ", "ø",  # tokens that normalise to nothing or to other letters
+                             "it", "It", "IT", "one", "À", "bout", "de", "souffle"])  # capitals elsewhere or accented
+    seps = st.sampled_from([" ", "  ", ", ", "\n", "-", "", " — ", "“", "🎬", "’",
+                            ". ", ".", "' ", "''", "'. "])  # marks beside the fast path's tests
 
     @settings(max_examples=400, deadline=None)
     @given(st.lists(st.tuples(words, seps), max_size=12))
