@@ -294,3 +294,31 @@ def test_titles_named_as_partial_in_says(sentence):
     plain = not any(c in sentence for c in _CASE_SPECIAL)
     found = _references(sentence, sentence.lower(), _TasteKeys(taste), plain)[0]
     assert found == [t for t in FUZZY_TITLES if partial_in(t, sentence, 90.0)]
+
+
+def _phrase_pieces():
+    from checks import load_spec
+
+    spec = load_spec()
+    lists = [tuple(spec.taste.link_cues), tuple(spec.taste.contrast_phrases), tuple(spec.enthusiasm.sarcastic_phrases)]
+    words = sorted({w for lst in lists for p in lst for w in p.lower().split()})
+    # phrases, their words, inflected and cut short (near misses), and what sits between words
+    pieces = [p.lower() for lst in lists for p in lst] + words + [w + "s" for w in words] + [w + "ing" for w in words]
+    pieces += [w[:-1] for w in words if len(w) > 2] + [",", ".", "'", "’", "-", "you", "é", "/s", "🙄"]
+    return lists, sorted(set(pieces))
+
+
+_LISTS, _PIECES = _phrase_pieces()
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=8), st.sampled_from([" ", "", "  ", "-"]), st.integers(0, 2))
+def test_phrase_lists_any_as_by_plain_definition(pieces, sep, which):
+    """_Phrases.any (its word pre-tests) says what the phrase regex finds, for the link cues,
+    the contrast and the sarcastic phrases."""
+    from checks.phrases import phrase_matcher
+    from checks.taste_reasoning import _phrase_list, _words
+
+    text = sep.join(pieces)
+    phrases = _LISTS[which]
+    assert _phrase_list(phrases).any(text, _words(text)) is bool(phrase_matcher(phrases).findall(text))
