@@ -151,10 +151,43 @@ def _phrase_list(phrases: tuple[str, ...]) -> _Phrases:
 # --------------------------------------------------------------------------------------
 # Stated tastes named by a sentence
 # --------------------------------------------------------------------------------------
+# The fuzzy thresholds of partial_in for a liked title and for a liked phrase.
+_TITLE_FUZZY = 90.0
+_PHRASE_FUZZY = 88
+
+
+def _max_indel(m: int, threshold: float) -> int:
+    """The most indel operations (deletions plus insertions) between a string of length ``m``
+    and a string of length at most ``m`` whose fuzz.ratio still reaches ``threshold``: ratio is
+    100 * (1 - d / (m + w)) with d = m + w - 2 * lcs, lcs <= w <= m (exact, in integers)."""
+    return max(m + w - 2 * lcs for w in range(m + 1) for lcs in range(w + 1) if 200 * lcs >= threshold * (m + w))
+
+
+def _fuzzy_pieces(key: str | None, threshold: float) -> tuple[str, ...] | None:
+    """Pieces of ``key`` one of which a text longer than it must hold for
+    ``fuzz.partial_ratio(key, text) >= threshold`` (None for no key). A few ``in`` scans cost
+    less than the call, and most sentences hold none of the pieces.
+
+    Why: for a text longer than the key, partial_ratio is the best fuzz.ratio of the key
+    against a window of the text no longer than the key (rapidfuzz's definition: full windows,
+    and shorter ones at the text's ends). A window scoring ``threshold`` or more is at most
+    D = _max_indel(len(key), threshold) deletions and insertions away from the key. Cut the
+    key into D + 1 pieces: each deletion falls inside one piece, and each insertion between two
+    neighbouring characters of at most one piece, so some piece is left whole and is a
+    substring of the window, so of the text. A text holding none of them scores below the
+    threshold (exactly below: the score is 200 * lcs / (m + w), a rational, never within
+    rounding of the integer threshold without reaching it)."""
+    if key is None:
+        return None
+    m = len(key)
+    k = _max_indel(m, threshold) + 1
+    return tuple(dict.fromkeys(key[i * m // k:(i + 1) * m // k] for i in range(k)))
+
+
 class _TasteKeys:
     """The stated taste, prepared for ``_references`` once per prompt (see ``_taste_keys``)."""
 
-    __slots__ = ("titles", "terms", "directors", "phrases", "words", "stated", "ref_words")
+    __slots__ = ("titles", "terms", "directors", "phrases", "words", "word_keys", "stated", "ref_words")
 
     def __init__(self, t):
         # (title, " key " or None when the key is empty, key when long enough for fuzzy matching,
@@ -167,7 +200,8 @@ class _TasteKeys:
                 continue
             seen.add(title)
             n = normalise(title)
-            self.titles.append((title, f" {n} " if n else None, n if len(n) >= 6 else None,
+            fuzzy = n if len(n) >= 6 else None
+            self.titles.append((title, f" {n} " if n else None, fuzzy, _fuzzy_pieces(fuzzy, _TITLE_FUZZY),
                                 _distinctive_words(title)))
         self.terms = []
         for term in t.terms:
@@ -182,9 +216,11 @@ class _TasteKeys:
             if not words:
                 continue
             n = normalise(phrase)
+            fuzzy = n if len(n) >= 6 else None
             self.phrases.append((phrase, [f" {w.rstrip('s')}" for w in words], max(1, min(2, len(words))),
-                                 f" {n} " if n else None, n if len(n) >= 6 else None))
+                                 f" {n} " if n else None, fuzzy, _fuzzy_pieces(fuzzy, _PHRASE_FUZZY)))
         self.words = [(w, w[:5], True) if len(w) >= 6 else (w, w, False) for w in t.words]
+        self.word_keys = tuple(key for _, key, _ in self.words)
         self.stated = f"stated taste: {t.to_dict()}"
         self.ref_words: dict[str, list[str]] = {}  # a reference (a taste string) -> its content words
 
@@ -197,6 +233,35 @@ def _taste_keys(t) -> _TasteKeys:
     return keys
 
 
+def _partial(key_padded: str, key_fuzzy: str | None, pieces: tuple[str, ...] | None, threshold: float,
+             sentence: str, norm: str, seen: dict) -> bool:
+    """The rest of ``partial_in(needle, sentence, threshold)`` once ``key_padded`` (" n ", n the
+    needle normalised) is known not to be in " norm " (``norm``: the sentence normalised, not
+    empty). ``seen``: this sentence's memo, made empty for it (the possessive-free text under
+    the key 0, and each fuzzy result: a key is scored once)."""
+    bare = seen.get(0)
+    if bare is None:  # possessive: "Heat's shootouts" names Heat
+        # ("" when there is no possessive: a key " n " is never in it)
+        bare = seen[0] = (f" {normalise_text(_POSSESSIVE_S.sub('', sentence))} "
+                          if "'s" in sentence or "’s" in sentence else "")
+    if key_padded in bare:
+        return True
+    if key_fuzzy is None:
+        return False
+    done = seen.get((key_fuzzy, threshold))
+    if done is not None:
+        return done
+    if pieces is not None and len(norm) > len(key_fuzzy) and not any(map(norm.__contains__, pieces)):
+        seen[(key_fuzzy, threshold)] = False  # see _fuzzy_pieces
+        return False
+    # With a score_cutoff rapidfuzz skips the alignments that score below it and gives 0 when
+    # none reaches it; an alignment that reaches the threshold is well above the cutoff (no
+    # rounding at the cutoff can drop it) and scores as without one (tested on 900,000 pairs,
+    # scores exactly at the thresholds included).
+    hit = seen[(key_fuzzy, threshold)] = fuzz.partial_ratio(key_fuzzy, norm, score_cutoff=threshold - 2) >= threshold
+    return hit
+
+
 def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tuple[list[str], list[str] | None]:
     """The stated tastes a sentence names (``lower``: its lower-case), and its content words
     when they were needed (else None; ``run`` reads them only where a taste is named).
@@ -206,40 +271,15 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
     norm = normalise_text(sentence)
     padded = f" {norm} "  # partial_in's whole-word containment
     lead = f" {norm}"
-    possessive = "'s" in sentence or "’s" in sentence
-    padded_no_poss = None
+    seen = {}  # _partial's memo
     sentence_words = None
 
-    fuzzy_seen: dict[tuple[str, float], bool] = {}  # (key, threshold) -> result: a key is scored once
-
     # partial_in(needle, sentence, threshold) is ``key_padded is not None and (key_padded in padded
-    # or partial(key_padded, key_fuzzy, threshold))``: its first tests, which settle most keys, are
-    # written where it is asked (a key " n " is never in padded when norm is empty: "  ").
-    def partial(key_padded, key_fuzzy, threshold):  # the rest of partial_in
-        nonlocal padded_no_poss
-        if not norm:
-            return False
-        if possessive:  # possessive: "Heat's shootouts" names Heat
-            if padded_no_poss is None:
-                bare = _POSSESSIVE_S.sub("", sentence)
-                padded_no_poss = f" {normalise_text(bare)} "
-            if key_padded in padded_no_poss:
-                return True
-        if key_fuzzy is None:
-            return False
-        done = fuzzy_seen.get((key_fuzzy, threshold))
-        if done is not None:
-            return done
-        # With a score_cutoff rapidfuzz skips the alignments that score below it and gives 0 when
-        # none reaches it; an alignment that reaches the threshold is well above the cutoff (no
-        # rounding at the cutoff can drop it) and scores as without one (tested on 900,000 pairs,
-        # scores exactly at the thresholds included).
-        hit = fuzz.partial_ratio(key_fuzzy, norm, score_cutoff=threshold - 2) >= threshold
-        fuzzy_seen[(key_fuzzy, threshold)] = hit
-        return hit
-
-    for title, key_padded, key_fuzzy, distinctive in keys.titles:
-        if key_padded is not None and (key_padded in padded or partial(key_padded, key_fuzzy, 90.0)):
+    # or (norm and _partial(...)))``: its first tests, which settle most keys, are written where
+    # it is asked (a key " n " is never in padded when norm is empty: "  ").
+    for title, key_padded, key_fuzzy, pieces, distinctive in keys.titles:
+        if key_padded is not None and (key_padded in padded
+                                       or (norm and _partial(key_padded, key_fuzzy, pieces, _TITLE_FUZZY, sentence, norm, seen))):
             found.append(title)
             continue
         # A distinctive word of a longer title, capitalised: "Shawshank's theme".
@@ -254,19 +294,20 @@ def _references(sentence: str, lower: str, keys: _TasteKeys, plain: bool) -> tup
     for surname, key in keys.directors:
         if key in padded:
             found.append(surname)
-    for phrase, stems, need, key_padded, key_fuzzy in keys.phrases:
+    for phrase, stems, need, key_padded, key_fuzzy, pieces in keys.phrases:
         hit = 0
         for stem in stems:
             if stem in lead:
                 hit += 1
-        if hit >= need or (key_padded is not None and (key_padded in padded or partial(key_padded, key_fuzzy, 88))):
+        if hit >= need or (key_padded is not None and (key_padded in padded or (
+                norm and _partial(key_padded, key_fuzzy, pieces, _PHRASE_FUZZY, sentence, norm, seen)))):
             found.append(phrase)
     # Every _STRONG_CUE match says "you", "fan" or "like". A word of the prompt is found below only
     # where its key (the word, or its 5-letter stem) is a piece of ``lower``, as every content word
     # is: without one nothing is found, and the costly cue search and content words can be skipped
     # (``run`` reads the content words only of a sentence that names a taste).
     if (not found and keys.words and (not plain or "you" in lower or "fan" in lower or "like" in lower)
-            and any(key in lower for _, key, _ in keys.words)
+            and any(map(lower.__contains__, keys.word_keys))
             and (_STRONG_CUE_LOWER.search(lower) if sentence.isascii() else _STRONG_CUE.search(sentence))):
         # Weakest evidence: another content word of the prompt ("cheesier one-liners" ->
         # "cheesy one-liners"), compared on a 5-letter stem.

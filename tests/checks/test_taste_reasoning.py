@@ -156,3 +156,169 @@ def test_line_sentences_as_by_plain_definition(line):
         if has_you or has_cue:
             expected.append((s, lower, low, _words(low), _may_claim(low) if has_you else (), has_you, has_cue))
     assert list(_line_sentences.__wrapped__(line, _spec_lists(spec))) == expected
+
+
+MAX_INDEL = [
+    # (key length, threshold, most indels a window no longer than the key may be away, comment)
+    (6, 90.0, 1, "1 deletion: 10/11 = 90.9; near miss: 2 edits at best 10/12 = 83.3"),
+    (8, 90.0, 1, "near miss: 2 edits at best 14/16 = 87.5"),
+    (8, 88, 1, "near miss: 2 edits at best 87.5, just under 88"),
+    (9, 90.0, 1, "near miss: 1 deletion + 1 insertion, 16/18 = 88.9"),
+    (9, 88, 2, "1 deletion + 1 insertion: 16/18 = 88.9 (2 deletions: 14/16 = 87.5)"),
+    (10, 90.0, 2, "1 deletion + 1 insertion: 18/20 = 90, exactly the threshold"),
+    (20, 90.0, 4, "2 deletions + 2 insertions: 36/40 = 90"),
+    (20, 88, 4, "near miss: 5 edits at best 34/39 = 87.2"),
+]
+
+
+@pytest.mark.parametrize("m,threshold,expected,comment", MAX_INDEL, ids=[c[3][:40] for c in MAX_INDEL])
+def test_max_indel(m, threshold, expected, comment):
+    from checks.taste_reasoning import _max_indel
+
+    assert _max_indel(m, threshold) == expected
+
+
+def _plain_max_indel(m, threshold):
+    """Over every (window length, lcs): the most indels of a ratio reaching the threshold."""
+    best = -1
+    for w in range(m + 1):
+        for lcs in range(min(m, w) + 1):
+            if 100 * (1 - (m + w - 2 * lcs) / (m + w or 1)) >= threshold - 1e-9:
+                best = max(best, m + w - 2 * lcs)
+    return best
+
+
+@pytest.mark.parametrize("threshold", [90.0, 88])
+def test_max_indel_as_by_plain_definition(threshold):
+    from checks.taste_reasoning import _max_indel
+
+    for m in range(1, 80):
+        assert _max_indel(m, threshold) == _plain_max_indel(m, threshold), m
+
+
+def _mutated(draw, key, alphabet):
+    """``key`` after a few random deletions, insertions, substitutions and swaps."""
+    chars = list(key)
+    for _ in range(draw(st.integers(0, 6))):
+        op = draw(st.sampled_from(["del", "ins", "sub", "swap"]))
+        i = draw(st.integers(0, max(0, len(chars) - 1)))
+        if op == "del" and chars:
+            del chars[i]
+        elif op == "ins":
+            chars.insert(i, draw(st.sampled_from(alphabet)))
+        elif op == "sub" and chars:
+            chars[i] = draw(st.sampled_from(alphabet))
+        elif op == "swap" and i + 1 < len(chars):
+            chars[i], chars[i + 1] = chars[i + 1], chars[i]
+    return "".join(chars)
+
+
+@st.composite
+def _key_and_text(draw):
+    alphabet = draw(st.sampled_from(["ab", "abc ", "abcde", "inception ", "the oceans elvn"]))
+    key = draw(st.text(alphabet, min_size=6, max_size=40))
+    if draw(st.booleans()):
+        key = (key[:3] * 20)[:len(key)]  # repeated letters
+    around = st.text(alphabet, max_size=draw(st.sampled_from([0, 2, 10, 60])))
+    parts = [draw(around)]
+    for _ in range(draw(st.integers(1, 3))):
+        parts += [_mutated(draw, key, alphabet), draw(around)]
+    return key, "".join(parts)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_key_and_text(), st.sampled_from([90.0, 88]))
+def test_fuzzy_pieces_only_rule_out_what_cannot_reach_the_threshold(key_text, threshold):
+    """A text longer than the key holding none of its pieces scores below the threshold (with
+    the score_cutoff _partial asks for, and without)."""
+    from rapidfuzz import fuzz
+
+    from checks.taste_reasoning import _fuzzy_pieces
+
+    key, text = key_text
+    pieces = _fuzzy_pieces(key, threshold)
+    if len(text) > len(key) and not any(p in text for p in pieces):
+        assert fuzz.partial_ratio(key, text) < threshold
+        assert fuzz.partial_ratio(key, text, score_cutoff=threshold - 2) < threshold
+
+
+FUZZY_PIECES = [
+    # (key, threshold, text, can reach the threshold: a piece is in the text, comment)
+    ("inception", 90.0, "a dream heist like inceptoin does", True, "a swap: 'ince' is whole"),
+    ("inception", 90.0, "a dream heist like incepshun does", True, "near miss of the pieces: 'ince' still whole"),
+    ("inception", 90.0, "a dream heist like nceptio does", False, "near miss: 2 deletions (87.5), no whole piece"),
+    ("inception", 90.0, "a dream heist film with a twist", False, "neither 'ince' nor 'ption'"),
+    ("oceans eleven", 88, "a cool crew pulls a casino job", False, "none of 4 pieces"),
+]
+
+
+@pytest.mark.parametrize("key,threshold,text,may,comment", FUZZY_PIECES, ids=[c[4][:40] for c in FUZZY_PIECES])
+def test_fuzzy_pieces_table(key, threshold, text, may, comment):
+    from rapidfuzz import fuzz
+
+    from checks.taste_reasoning import _fuzzy_pieces
+
+    pieces = _fuzzy_pieces(key, threshold)
+    assert "".join(pieces) == key  # contiguous, covering the key
+    assert any(p in text for p in pieces) is may
+    if not may:
+        assert fuzz.partial_ratio(key, text) < threshold
+
+
+FUZZY_TITLES = ["inception", "oceans eleven", "heat", "le fabuleux destin d'amelie poulain"]
+
+
+@st.composite
+def _sentence_near_titles(draw):
+    alphabet = "inceptoansulvhd' "
+    parts = []
+    for _ in range(draw(st.integers(1, 4))):
+        parts.append(draw(st.sampled_from(["a", "the", "heist", "'s", "’s", ",", "Inception's", "  ", "é"])))
+        if draw(st.booleans()):
+            parts.append(_mutated(draw, draw(st.sampled_from(FUZZY_TITLES)), alphabet))
+    return " ".join(parts)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_sentence_near_titles())
+def test_titles_named_as_partial_in_says(sentence):
+    """_references names a liked title exactly where partial_in (whole words, the possessive,
+    then rapidfuzz at 90) finds it: the pre-tests before rapidfuzz change nothing."""
+    from types import SimpleNamespace
+
+    from checks.analysis import partial_in
+    from checks.taste_reasoning import _CASE_SPECIAL, _references, _TasteKeys
+
+    taste = SimpleNamespace(titles=FUZZY_TITLES, films=[], terms=[], directors=[], phrases=[], words=[],
+                            to_dict=dict)
+    plain = not any(c in sentence for c in _CASE_SPECIAL)
+    found = _references(sentence, sentence.lower(), _TasteKeys(taste), plain)[0]
+    assert found == [t for t in FUZZY_TITLES if partial_in(t, sentence, 90.0)]
+
+
+def _phrase_pieces():
+    from checks import load_spec
+
+    spec = load_spec()
+    lists = [tuple(spec.taste.link_cues), tuple(spec.taste.contrast_phrases), tuple(spec.enthusiasm.sarcastic_phrases)]
+    words = sorted({w for lst in lists for p in lst for w in p.lower().split()})
+    # phrases, their words, inflected and cut short (near misses), and what sits between words
+    pieces = [p.lower() for lst in lists for p in lst] + words + [w + "s" for w in words] + [w + "ing" for w in words]
+    pieces += [w[:-1] for w in words if len(w) > 2] + [",", ".", "'", "’", "-", "you", "é", "/s", "🙄"]
+    return lists, sorted(set(pieces))
+
+
+_LISTS, _PIECES = _phrase_pieces()
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=8), st.sampled_from([" ", "", "  ", "-"]), st.integers(0, 2))
+def test_phrase_lists_any_as_by_plain_definition(pieces, sep, which):
+    """_Phrases.any (its word pre-tests) says what the phrase regex finds, for the link cues,
+    the contrast and the sarcastic phrases."""
+    from checks.phrases import phrase_matcher
+    from checks.taste_reasoning import _phrase_list, _words
+
+    text = sep.join(pieces)
+    phrases = _LISTS[which]
+    assert _phrase_list(phrases).any(text, _words(text)) is bool(phrase_matcher(phrases).findall(text))
