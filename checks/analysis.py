@@ -451,6 +451,29 @@ def _reason_possible(text: str, start: int) -> bool:
     return reasons == ANY_REASON or (reasons == HEAD_ONLY and not (start and _LETTER.search(text, 0, start)))
 
 
+# The last word of a _REC_VERB match: a verb's, or that of what may follow the verb.
+_REC_LAST_WORDS = tuple(sorted({v.split()[-1] for v in _REC_VERBS} | {"out", "up", "film", "movie"}))
+
+
+def _rec_verb_before(before: str) -> bool:
+    """``_REC_VERB.search(before)``: ``before`` ends with a recommending verb. The regex tries
+    every position of the text; a match is a verb and what may follow it, at most four words
+    (runs of characters but white space), then white space: so the last word ends with one of
+    _REC_LAST_WORDS (in any case: re.I matches an ASCII letter to its two cases and to the
+    characters of IGNORECASE_TO_ASCII only), and the match starts in the last four words."""
+    if not before[-1:].isspace():
+        return False
+    words = before.rsplit(None, 4)
+    if not words:
+        return False
+    last = words[-1]
+    if (last.isascii() or not any(c in last for c in IGNORECASE_TO_ASCII)) and not last.lower().endswith(
+            _REC_LAST_WORDS):
+        return False
+    # (``pos`` ends the fifth word from the end; \b still reads the character before it)
+    return _REC_VERB.search(before, len(words[0]) if len(words) == 5 else 0) is not None
+
+
 @text_cache(maxsize=1024, scope="vocabulary")
 def _prompt_cached(prompt: str, spec: StyleSpec, meta_key: tuple) -> Taste:
     cat = _spec_catalogue(spec)
@@ -619,7 +642,7 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
                     reason = "title heads its line"
                 elif year_m and not _COMPARISON.search(sentence_tail(before)[-25:]):
                     reason = "title with its year"
-                elif _REC_VERB.search(before) and not _COMPARISON.search(sentence_tail(before)):
+                elif _rec_verb_before(before) and not _COMPARISON.search(sentence_tail(before)):
                     reason = "title after a recommending verb"
                 elif (not seg.bold and line.kind != "bullet" and len(text) >= 8 and _multiword(text)
                       and not _COMPARISON.search(sentence_tail(before))):

@@ -313,3 +313,48 @@ def test_plain_picks(answer, expected, spec):
 
     clear_text_caches("answer")
     assert [(p.text, p.reason) for p in analyse("I loved Alien.", answer, spec).picks] == expected
+
+
+REC_VERB_BEFORE = [
+    # (text before a title, whether it ends with a recommending verb)
+    ("You should watch ", True),
+    ("Honestly, CHECK OUT ", True),
+    ("go for\u00a0", True),  # (white space outside ASCII)
+    ("check out the film ", True),  # (four words)
+    ("and so check out the film ", True),  # (the four last of six)
+    ("one, two, three, four, five, six: just try the\tmovie ", True),  # (the match in the last four words)
+    ("(see ", True),  # (a word boundary that is not white space)
+    ("ſee ", True),  # 'ſ' is 's' to re.I
+    ("ſtream ", True),  # (not the last letter)
+    ("You should watch", False),  # near miss: no white space after the verb
+    ("a stopwatch ", False),  # near miss: the verb ends a longer word
+    ("watch Heat or ", False),  # near miss: a word after the verb
+    ("check  out ", False),  # near miss: "check out" is written with one space
+    ("based on ", False),  # "on" ends "put on", but no "put" before it
+    ("", False),
+    ("   ", False),
+]
+
+
+@pytest.mark.parametrize("before,expected", REC_VERB_BEFORE, ids=[t[:24] or "empty" for t, _ in REC_VERB_BEFORE])
+def test_rec_verb_before(before, expected):
+    from checks.analysis import _REC_VERB, _rec_verb_before
+
+    assert _rec_verb_before(before) == expected == bool(_REC_VERB.search(before))
+
+
+_BEFORE_WORDS = st.sampled_from([
+    "watch", "Watching", "CHECK", "check out", "checking", "out", "up", "the", "film", "MOVIE", "go", "with", "for",
+    "put", "on", "dive", "into", "see", "ſee", "ſ", "ı", "İ", "\u212a", "pick", "add", "x", "stop", "(", "'", "-",
+    ".", "é", "",
+])
+_BEFORE_GAPS = st.sampled_from([" ", " ", " ", "  ", "\t", "\n", "\u00a0", ""])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.tuples(_BEFORE_WORDS, _BEFORE_GAPS).map("".join), max_size=9).map("".join))
+def test_rec_verb_before_equals_the_regex(before):
+    from checks.analysis import _REC_VERB, _rec_verb_before
+
+    assert _rec_verb_before(before) == bool(_REC_VERB.search(before))
+
