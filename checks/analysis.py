@@ -488,6 +488,13 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
     doc = parse(response)
     taste = _prompt_cached(prompt, spec, meta_key)
     labels = _label_set(spec)
+    # What the taste says of a title, memoised in the taste (shared by every answer to its
+    # prompt: the titles recur from answer to answer): whether it is liked (``_is_liked``, by
+    # title and film id) and, by title, its key and whether the user named it (``skip_title``).
+    memo = taste.derived.get("analysis")
+    if memo is None or len(memo[0]) + len(memo[1]) > 8192:  # (a bound on what it holds)
+        memo = taste.derived["analysis"] = ({}, {})
+    liked_memo, named_memo = memo
 
     bold_titles: list[BoldTitle] = []
     bold_other: list[str] = []
@@ -507,8 +514,11 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
         if match is None and not (span.at_line_start or year is not None):
             bold_other.append(span.text)  # a capitalised phrase in prose, not a pick
             continue
-        bold_titles.append(BoldTitle(title, span.text, film, span.line, span.start, span.at_line_start, year,
-                                     _is_liked(film, title, taste)))
+        liked_key = (title, None if film is None else film.id)
+        liked = liked_memo.get(liked_key)
+        if liked is None:
+            liked = liked_memo[liked_key] = _is_liked(film, title, taste)
+        bold_titles.append(BoldTitle(title, span.text, film, span.line, span.start, span.at_line_start, year, liked))
 
     # Bold picks: one per film, anchored at a line-start occurrence when there is one.
     picks: list[Pick] = []
@@ -554,9 +564,12 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
         ``_in_prompt`` does, so its other two suffice here."""
         if film is not None and (film.id in bold_film_ids or film.id in liked_ids):
             return True
-        key = normalise(text)
-        return (key in bold_keys or strip_article(key) in named_keys
-                or (key != "" and f" {key} " in padded_prompt))
+        named = named_memo.get(text)
+        if named is None:
+            key = normalise(text)
+            named = named_memo[text] = (key, strip_article(key) in named_keys
+                                        or (key != "" and f" {key} " in padded_prompt))
+        return named[0] in bold_keys or named[1]
 
     for line in doc.lines:
         if line.kind == "code":

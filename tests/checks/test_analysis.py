@@ -358,3 +358,38 @@ def test_rec_verb_before_equals_the_regex(before):
 
     assert _rec_verb_before(before) == bool(_REC_VERB.search(before))
 
+
+_MEMO_PROMPT = "I loved Heat and Blorp Zorp. What should I watch next?"
+_MEMO_ANSWERS = [
+    "1. **Blorp Zorp** (2001) - again\n2. **Quux Fizz** (1999) - new\n3. **Heat** (1995)",
+    "1. **Ronin** (1998) - like Heat and Quux Fizz, watch Thief next.\n2. **Quux Fizz** (1999)",
+    "- **Thief** (1981)\n- **Blorp Zorp**: you named it\n\nOr just watch Heat again, or Blorp Zorp.",
+    "### Blorp Zorp (2001)\n\nNo: watch Ronin, then Thief.",
+]
+
+
+def test_the_taste_memo_gives_what_the_plain_definitions_give(spec):
+    """What ``_analyse_cached`` keeps in ``taste.derived`` (whether a title is liked, whether
+    the user named it) gives the analyses it gives without it, answer after answer."""
+    from checks.analysis import _is_liked, analyse
+    from checks.memo import clear_text_caches
+
+    def fields(a):
+        return [(p.text, p.film, p.line, p.start, p.reason) for p in a.picks], a.bold_titles, a.liked_recommended
+
+    clear_text_caches()
+    warm = []
+    for answer in _MEMO_ANSWERS:  # each with what the answers before it left in the memo
+        clear_text_caches("answer")
+        warm.append(fields(analyse(_MEMO_PROMPT, answer, spec)))
+    taste = analyse(_MEMO_PROMPT, _MEMO_ANSWERS[0], spec).taste
+    liked_memo, named_memo = taste.derived["analysis"]
+    assert set(liked_memo.values()) == {True, False} and len(liked_memo) == 5
+    assert named_memo == {"Thief": ("thief", False), "Blorp Zorp": ("blorp zorp", True), "Ronin": ("ronin", False)}
+    for (title, film_id), liked in liked_memo.items():
+        film = next((f for f in [*taste.films, *(b.film for w in warm for b in w[1])] if f and f.id == film_id), None)
+        assert liked == _is_liked(film, title, taste)
+    for answer, expected in zip(_MEMO_ANSWERS, warm):
+        taste.derived.pop("analysis")  # cold
+        clear_text_caches("answer")
+        assert fields(analyse(_MEMO_PROMPT, answer, spec)) == expected
