@@ -632,7 +632,8 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
         for seg in segments:
             seg_start = pos
             pos += len(seg.text)
-            if seg.code or seg.italic or not _CAPITAL_OR_DIGIT.search(seg.text):
+            # (most texts start with a capital, found without the regex)
+            if seg.code or seg.italic or not ("A" <= seg.text[:1] <= "Z" or _CAPITAL_OR_DIGIT.search(seg.text)):
                 continue  # only a title written with a capital or a digit first is kept below
             if seg.bold and _classify_bold(seg.text, cat, spec, labels)[0] == "title":
                 continue  # already handled as a bold title

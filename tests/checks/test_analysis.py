@@ -393,3 +393,17 @@ def test_the_taste_memo_gives_what_the_plain_definitions_give(spec):
         taste.derived.pop("analysis")  # cold
         clear_text_caches("answer")
         assert fields(analyse(_MEMO_PROMPT, answer, spec)) == expected
+
+
+def test_a_first_capital_is_one_of_capital_or_digit():
+    """(d)'s fast path before ``_CAPITAL_OR_DIGIT.search``: a text whose first character is
+    from "A" to "Z" has one (checked over every code point)."""
+    import inspect
+
+    from checks.analysis import _CAPITAL_OR_DIGIT, _analyse_cached
+
+    # (the fast path this test is about, as written in (d))
+    assert '("A" <= seg.text[:1] <= "Z" or _CAPITAL_OR_DIGIT.search(seg.text))' in inspect.getsource(_analyse_cached)
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    assert [c for c in chars if "A" <= c <= "Z" and not _CAPITAL_OR_DIGIT.match(c)] == []
+    assert not ("A" <= ""[:1] <= "Z")  # (an empty text goes to the regex)
