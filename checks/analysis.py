@@ -28,7 +28,8 @@ from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
-from .catalogue import Catalogue, Film, cached_catalogue, normalise, split_year, strip_article
+from .catalogue import (IGNORECASE_TO_ASCII, Catalogue, Film, cached_catalogue, normalise, split_year,
+                        strip_article)
 from .markdown import Document, Line, parse
 from .memo import built_per_spec, register_text_memo, text_cache
 from .spec import StyleSpec
@@ -58,10 +59,11 @@ _CONTENT_WORD = re.compile(r"[a-z][a-z'-]+")
 # with a capital or a digit only where the text holds one of these.
 _CAPITAL_OR_DIGIT = re.compile(r"[0-9A-ZÀ-ÖØ-Þ]")
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "«": "»"}
+_REC_VERBS = ("watch", "watching", "check out", "checking out", "try", "recommend", "suggest", "queue up",
+              "go with", "go for", "add", "pick", "see", "seeing", "consider", "give", "stream", "rent", "catch",
+              "put on", "start with", "dive into", "fire up")
 _REC_VERB = re.compile(
-    r"\b(?:watch|watching|check out|checking out|try|recommend|suggest|queue up|go with|go for|add|"
-    r"pick|see|seeing|consider|give|stream|rent|catch|put on|start with|dive into|fire up)\s+"
-    r"(?:out\s+|up\s+|the\s+film\s+|the\s+movie\s+)?$",
+    r"\b(?:" + "|".join(_REC_VERBS) + r")\s+(?:out\s+|up\s+|the\s+film\s+|the\s+movie\s+)?$",
     re.I,
 )
 _COMPARISON = re.compile(
@@ -402,6 +404,76 @@ def _line_head_hit(line_text: str, start: int, end: int) -> bool:
     return bool(_HEAD_END.match(after))
 
 
+# What (d) below can see of a line without finding its catalogue hits. A hit in a bullet line
+# or in a bold segment is never "in prose"; each of (d)'s other reasons needs a mark in the line.
+_HEAD_STRIP = "*_\"'”’»"  # what _line_head_hit strips after a hit
+_LETTER = re.compile(r"[^\W\d_]")  # alphanumeric, and not matched by _NUMBERING (a digit may be)
+_DASH_SPACE = re.compile(r"-\s")
+# ASCII letters lower-cased, digits kept, any other byte a space (UTF-8 writes a non-ASCII
+# character with bytes from 0x80 on): a text's words, split at every other character.
+_WORD_BYTES = bytes(c | 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256))
+_REC_FIRST_WORDS = frozenset(v.split()[0].encode() for v in _REC_VERBS)
+NO_REASON, HEAD_ONLY, ANY_REASON = 0, 1, 2
+
+
+@text_cache(maxsize=8192, scope="answer")  # (lines recur, as hits_in's texts do)
+def _line_reasons(text: str) -> int:
+    """Which of (d)'s reasons but "title in prose" a catalogue hit in ``text`` (a line's text)
+    may have: ANY_REASON, HEAD_ONLY (the head of its line, where no letter is before it) or
+    NO_REASON.
+
+    * a year: ``_YEAR_AFTER`` needs a bracket after the hit;
+    * a recommending verb: ``_REC_VERB`` needs one of its verbs after a word boundary and
+      before white space, so a word of the text split at every character but ASCII letters
+      and digits (the verbs' letters are ASCII, and re.I matches an ASCII letter only to ASCII
+      letters and to the characters of IGNORECASE_TO_ASCII);
+    * the head: ``_HEAD_END`` needs one of its marks after the hit (a bracket is tested
+      above), or the line to end with the hit (which ends with a word character) and then
+      only what ``_line_head_hit`` strips and white space."""
+    if "(" in text or "[" in text:
+        return ANY_REASON
+    if not text.isascii() and any(c in text for c in IGNORECASE_TO_ASCII):
+        return ANY_REASON
+    if not _REC_FIRST_WORDS.isdisjoint(text.encode().translate(_WORD_BYTES).split()):
+        return ANY_REASON
+    if (":" in text or "|" in text or "–" in text or "—" in text or ("-" in text and _DASH_SPACE.search(text))
+            or text.rstrip().rstrip(_HEAD_STRIP)[-1:].isalnum()):
+        return HEAD_ONLY
+    return NO_REASON
+
+
+def _reason_possible(text: str, start: int) -> bool:
+    """Whether a catalogue hit in ``text`` (a line's text) from ``start`` on may be the head of
+    its line, have a year after it or a recommending verb before it (see ``_line_reasons``;
+    a letter before ``start`` is an alphanumeric character between ``_NUMBERING``'s match,
+    which holds none, and the hit: then it does not head the line)."""
+    reasons = _line_reasons(text)
+    return reasons == ANY_REASON or (reasons == HEAD_ONLY and not (start and _LETTER.search(text, 0, start)))
+
+
+# The last word of a _REC_VERB match: a verb's, or that of what may follow the verb.
+_REC_LAST_WORDS = tuple(sorted({v.split()[-1] for v in _REC_VERBS} | {"out", "up", "film", "movie"}))
+
+
+def _rec_verb_before(before: str) -> bool:
+    """``_REC_VERB.search(before)``: ``before`` ends with a recommending verb. The regex tries
+    every position of the text; a match is a verb and what may follow it, at most four words
+    (runs of characters but white space), then white space: so the last word ends with one of
+    _REC_LAST_WORDS (in any case: re.I matches an ASCII letter to its two cases and to the
+    characters of IGNORECASE_TO_ASCII only), and the match starts in the last four words."""
+    if not before[-1:].isspace():
+        return False
+    words = before.rsplit(None, 4)
+    if not words:
+        return False
+    last = words[-1]
+    if (last.isascii() or not any(c in last for c in IGNORECASE_TO_ASCII)) and not last.lower().endswith(
+            _REC_LAST_WORDS):
+        return False
+    # (``pos`` ends the fifth word from the end; \b still reads the character before it)
+    return _REC_VERB.search(before, len(words[0]) if len(words) == 5 else 0) is not None
+
+
 @text_cache(maxsize=1024, scope="vocabulary")
 def _prompt_cached(prompt: str, spec: StyleSpec, meta_key: tuple) -> Taste:
     cat = _spec_catalogue(spec)
@@ -416,6 +488,13 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
     doc = parse(response)
     taste = _prompt_cached(prompt, spec, meta_key)
     labels = _label_set(spec)
+    # What the taste says of a title, memoised in the taste (shared by every answer to its
+    # prompt: the titles recur from answer to answer): whether it is liked (``_is_liked``, by
+    # title and film id) and, by title, its key and whether the user named it (``skip_title``).
+    memo = taste.derived.get("analysis")
+    if memo is None or len(memo[0]) + len(memo[1]) > 8192:  # (a bound on what it holds)
+        memo = taste.derived["analysis"] = ({}, {})
+    liked_memo, named_memo = memo
 
     bold_titles: list[BoldTitle] = []
     bold_other: list[str] = []
@@ -435,8 +514,11 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
         if match is None and not (span.at_line_start or year is not None):
             bold_other.append(span.text)  # a capitalised phrase in prose, not a pick
             continue
-        bold_titles.append(BoldTitle(title, span.text, film, span.line, span.start, span.at_line_start, year,
-                                     _is_liked(film, title, taste)))
+        liked_key = (title, None if film is None else film.id)
+        liked = liked_memo.get(liked_key)
+        if liked is None:
+            liked = liked_memo[liked_key] = _is_liked(film, title, taste)
+        bold_titles.append(BoldTitle(title, span.text, film, span.line, span.start, span.at_line_start, year, liked))
 
     # Bold picks: one per film, anchored at a line-start occurrence when there is one.
     picks: list[Pick] = []
@@ -482,9 +564,12 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
         ``_in_prompt`` does, so its other two suffice here."""
         if film is not None and (film.id in bold_film_ids or film.id in liked_ids):
             return True
-        key = normalise(text)
-        return (key in bold_keys or strip_article(key) in named_keys
-                or (key != "" and f" {key} " in padded_prompt))
+        named = named_memo.get(text)
+        if named is None:
+            key = normalise(text)
+            named = named_memo[text] = (key, strip_article(key) in named_keys
+                                        or (key != "" and f" {key} " in padded_prompt))
+        return named[0] in bold_keys or named[1]
 
     for line in doc.lines:
         if line.kind == "code":
@@ -547,10 +632,13 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
         for seg in segments:
             seg_start = pos
             pos += len(seg.text)
-            if seg.code or seg.italic or not _CAPITAL_OR_DIGIT.search(seg.text):
+            # (most texts start with a capital, found without the regex)
+            if seg.code or seg.italic or not ("A" <= seg.text[:1] <= "Z" or _CAPITAL_OR_DIGIT.search(seg.text)):
                 continue  # only a title written with a capital or a digit first is kept below
             if seg.bold and _classify_bold(seg.text, cat, spec, labels)[0] == "title":
                 continue  # already handled as a bold title
+            if (seg.bold or line.kind == "bullet") and not _reason_possible(line.text, seg_start):
+                continue  # no hit here is "in prose", and none can have another reason
             for hit in cat.hits_in(seg.text, True):
                 text = hit.text
                 abs_start = seg_start + hit.start
@@ -568,7 +656,7 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
                     reason = "title heads its line"
                 elif year_m and not _COMPARISON.search(sentence_tail(before)[-25:]):
                     reason = "title with its year"
-                elif _REC_VERB.search(before) and not _COMPARISON.search(sentence_tail(before)):
+                elif _rec_verb_before(before) and not _COMPARISON.search(sentence_tail(before)):
                     reason = "title after a recommending verb"
                 elif (not seg.bold and line.kind != "bullet" and len(text) >= 8 and _multiword(text)
                       and not _COMPARISON.search(sentence_tail(before))):
