@@ -13,9 +13,10 @@ HTML, entities and block quotes stay literal text. It costs ~0.4 ms for a typica
 answer, most of the scoring budget, so answers are first read from pulldown-cmark's
 events (``pyromark``, Rust, ~20 µs). pulldown-cmark always parses the constructs
 markdown-it leaves literal, so the fast reading is used only when the answer has
-none of them (no block quote, link, image, inline HTML, entity or link reference
-definition; an HTML block only when it is one line of plain text between blank
-lines, which both read as that line); otherwise the answer is read by markdown-it.
+none of them (no block quote, image, inline HTML, entity or link reference definition;
+an HTML block only when it is one line of plain text between blank lines, and an inline
+link only when its source holds no markup, which both read as that text); otherwise the
+answer is read by markdown-it.
 Either way the lines are the same (``tests/checks/test_markdown.py`` compares them).
 """
 
@@ -365,6 +366,13 @@ def _read_events(markdown: str) -> list[Line]:
                     is_italic, tail = True, None
                 continue
             if current is not None:  # a block starts: the one before it is over
+                if type(tag) is dict and "Link" in tag:  # (not a block: text, markdown-it's reading)
+                    if tail is None:
+                        tail = _text_tail(current.segments, is_bold, is_italic)
+                    # its source starts with '[' and ends with ')': no white space at either end
+                    trail = _link_source(src, span, tag["Link"], events)
+                    tail.text += trail
+                    continue
                 if trail and trail[-1].isspace():
                     raise _Defer("white space at the end of a block")
                 current = tail = trail = None
@@ -384,7 +392,11 @@ def _read_events(markdown: str) -> list[Line]:
                     if text and not text.rsplit("\n", 1)[-1].strip():
                         raise _Defer("code block ending in a blank line")  # markdown-it drops it at the end
                     lines.append(Line("code", [Segment(text, code=True)], code_line))
-                else:  # Link, Image...
+                elif "Link" in tag:  # a link opening a tight item's line (as above)
+                    current = _open_inline(lines, list_stack, item_fresh, _line_of(src, nl_at, nl_count, span["start"]))
+                    tail = _text_tail(current.segments, is_bold, is_italic)
+                    tail.text = trail = _link_source(src, span, tag["Link"], events)
+                else:  # Image...
                     raise _Defer(next(iter(tag)))
             elif tag == "HtmlBlock" and not list_stack and not item_fresh:
                 html_start = span["start"]
@@ -463,6 +475,35 @@ def _read_events(markdown: str) -> list[Line]:
     if trail and trail[-1].isspace():
         raise _Defer("white space at the end of a block")
     return lines
+
+
+_END_LINK = {"End": "Link"}
+# What markdown-it (as configured) reads in a link's source: emphasis delimiters, code spans,
+# escapes and line breaks. Without them the source is plain text to it.
+_LINK_UNSAFE = frozenset("*`\\\n")
+# A run of '_' that is not between two ASCII letters or digits: one that can open or close
+# emphasis. A run between them is both left- and right-flanking with no punctuation beside
+# it, so it can do neither (CommonMark's rule for '_'), in markdown-it's reading as in any.
+_ACTIVE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z_])_|_(?![0-9A-Za-z_])")
+
+
+def _link_source(src: bytes, span: dict, link: dict, events) -> str:
+    """An inline link's source text, read on from ``events`` past its end: what markdown-it,
+    without its link rule, reads as text there. Deferred unless that source holds nothing
+    markdown-it reads otherwise (``_LINK_UNSAFE``, an active '_') and the link's text is only
+    text: then no emphasis or code span can cross the link's edges in either reading (pulldown-
+    cmark's link cuts none, markdown-it's text has no delimiter), so the rest reads alike."""
+    if link["link_type"] != "Inline":
+        raise _Defer("link")  # autolinks, and references (those need a definition: deferred anyway)
+    text = src[span["start"]:span["end"]].decode("utf-8")
+    if not _LINK_UNSAFE.isdisjoint(text) or ("_" in text and _ACTIVE_UNDERSCORE.search(text)):
+        raise _Defer("link holding markup")
+    for event, _ in events:
+        if event == _END_LINK:
+            break
+        if type(event) is not dict or "Text" not in event:
+            raise _Defer("link holding more than text")
+    return text
 
 
 def _html_line(src: bytes, text: str, start: int, end: int, lineno: int) -> Line:
