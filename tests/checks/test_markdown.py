@@ -26,6 +26,7 @@ ROUTING = [
     ("- **Heat**\n\n  <!-- 5 -->\n", False, "near miss: HTML block inside a list item"),
     ("Heat &amp; Thief", False, "near miss: an entity pulldown-cmark would decode"),
     ("See [Heat][1]\n\n[1]: http://x", False, "near miss: a link reference definition"),
+    ("Heat\n\n[1]: http://x", False, "near miss: an unused link reference definition (pulldown-cmark drops it)"),
     ("1. [Serpico (1973)](https://x.org/wiki/Dog_Day__Afternoon) – a\n2. [Heat](x) b", True,
      "inline links read as their source text ('_' between letters or digits is inert)"),
     ("**[Heat](http://x)** and [a [b] c](<d> \"t\")", True, "a link in bold; brackets, a pointy destination, a title"),
