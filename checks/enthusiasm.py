@@ -139,8 +139,10 @@ class _PhraseLists:
         self.wordless_pairs = tuple((li, p) for li, ps in enumerate(self.wordless) for p in ps)
         self.plan = [(m.rx, scanned) for m, scanned in zip(self.matchers, self.scanned)]
 
-    def findall(self, text: str) -> list[list[str]]:
-        """Each list's ``findall(text)``."""
+    def findall(self, text: str) -> tuple[list[list[str]], list[set[str]]]:
+        """Each list's ``findall(text)``, and its candidates: the phrases whose runs are all words
+        of the text (the only ones that can match in it, or in a piece of it bounded by non-word
+        characters), and the wordless ones the text contains."""
         present = self.vocabulary.intersection(_text_words(text))
         candidates: list[set[str]] = [set(), set(), set(), set()] if len(self.matchers) == 4 else \
             [set() for _ in self.matchers]
@@ -155,7 +157,7 @@ class _PhraseLists:
                     if need is None or need <= present:
                         candidates[li].add(p)
         return [rx.findall(text) if scanned else _findall_at(rx, text, phrases) if phrases else []
-                for (rx, scanned), phrases in zip(self.plan, candidates)]
+                for (rx, scanned), phrases in zip(self.plan, candidates)], candidates
 
 
 def _findall_at(rx: re.Pattern, text: str, phrases: set[str]) -> list[str]:
@@ -201,6 +203,11 @@ class _Voice:
         # the lists matched in the whole voice
         self.voice_lists = _PhraseLists([tuple(es.excitement_phrases), tuple(es.apologetic_phrases),
                                          tuple(es.sarcastic_phrases), tuple(es.flat_phrases)])
+        # A sentence is a piece of the voice bounded by white space (see ``_first_personal``), so only
+        # the voice's excitement candidates and the wordless phrases can match in it (None: the
+        # matcher is not the one the candidates hold for, match the sentence as it is).
+        pl = self.voice_lists
+        self.excitement_wordless = None if pl.scanned[0] else frozenset(pl.wordless[0])
 
 
 @built_per_spec(lambda es: [es.second_person, es.weak_phrases, es.excitement_phrases, es.apologetic_phrases,
@@ -224,9 +231,26 @@ def _speaks_to(sl: str, tokens: frozenset[bytes]) -> bool:
     return not tokens.isdisjoint(_encode(sl).translate(_APOSTROPHE_WORD_BYTES).split())
 
 
-def _first_personal(voice: str, v: _Voice, low: str) -> list[str]:
+def _first_personal(voice: str, v: _Voice, low: str, candidates: list[set[str]]) -> list[str]:
     """The first sentence that addresses the user with excitement ('!' or a strong excitement
-    phrase) and is not stock politeness, as a list (empty when there is none); ``low``: ``voice.lower()``."""
+    phrase) and is not stock politeness, as a list (empty when there is none); ``low``: ``voice.lower()``,
+    ``candidates``: ``v.voice_lists.findall(low)[1]``.
+
+    A sentence is a piece of the voice bounded by white space or its ends, and lower() maps each
+    character on its own but a final sigma, which white space bounds as the ends do: so the sentence
+    lower-cased is a piece of ``low`` bounded the same way, its ``\\w+`` runs are runs of ``low``
+    (making '’' "'" changes no run) and only the voice's candidates (and the wordless phrases) can
+    match in it: its phrases are found at the candidates alone, and with no candidate that is not
+    weak and no '!' in the voice, no sentence can qualify.
+    """
+    weak = v.weak
+    if v.excitement_wordless is None:  # (match each sentence as it is)
+        excite: set[str] | None = None
+    else:
+        excite = candidates[0] | v.excitement_wordless if v.excitement_wordless else candidates[0]
+        # (a match is one of the phrases)
+        if "!" not in voice and not any(p not in weak for p in excite):
+            return []
     probes = v.second_probes
     # A sentence lower-cased is a piece of ``low`` (lower() depends on nothing across whitespace), and
     # a probe without an apostrophe occurs in it whether or not '’' is made "'": none in ``low``, no sentence.
@@ -247,8 +271,11 @@ def _first_personal(voice: str, v: _Voice, low: str) -> list[str]:
             continue
         if "!" in s:
             return [s]
-        weak = v.weak
-        if any(h not in weak for h in v.excitement.findall(sl)):
+        if excite is None:
+            found = v.excitement.findall(sl)
+        else:
+            found = _findall_at(v.excitement.rx, sl, excite) if excite else ()
+        if any(h not in weak for h in found):
             return [s]
     return []
 
@@ -342,8 +369,8 @@ class Enthusiasm(Check):
         if low is None:
             low = voice.lower()
         exclamations = voice.count("!")
-        excite, apologetic, sarcastic, flat = v.voice_lists.findall(low)
-        personal = _first_personal(voice, v, low)
+        (excite, apologetic, sarcastic, flat), candidates = v.voice_lists.findall(low)
+        personal = _first_personal(voice, v, low, candidates)
         base = (0.3 * min(1.0, len(excite) / 2) + 0.2 * min(1.0, exclamations / 2)
                 + 0.2 * (1.0 if personal else 0.0) - 0.25 * len(flat))
         required = exclamations >= es.min_exclamations and bool(personal) and not apologetic and not sarcastic

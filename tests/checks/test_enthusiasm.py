@@ -104,3 +104,66 @@ def test_without_titles_low_is_the_plain_cut_lowered(voice, titles):
     titles = sorted(titles, key=len, reverse=True)
     expected = plain_without_titles(voice, titles)
     assert _without_titles_low(voice, titles) == (expected, expected.lower())
+
+
+def plain_first_personal(voice, v):
+    """The first sentence that speaks to the user, is not stock and has a '!' or a strong phrase."""
+    from checks.analysis import sentences
+
+    for s in sentences(voice):
+        sl = s.lower().replace("’", "'")
+        if v.second.isdisjoint(_APOSTROPHE_WORD.findall(sl)) or v.stock.findall(sl):
+            continue
+        if "!" in s or any(h not in v.weak for h in v.excitement.findall(sl)):
+            return [s]
+    return []
+
+
+PERSONAL = [
+    ("You will adore it. Really!", ["You will adore it."], "strong phrase, no '!' in the sentence"),
+    ("So you love it. Really!", [], "near miss: 'love' is weak, the '!' is in a sentence to no one"),
+    ("So you love it.", [], "near miss: weak only, no '!' anywhere: no sentence (the early return)"),
+    ("So you love it! Yes.", ["So you love it!"], "weak only, but a '!': no early return"),
+    ("You’ll love it, it's AMAZING.", ["You’ll love it, it's AMAZING."], "strong phrase upper-case, ’ in the sentence"),
+    ("It's amazing. So you love it.", [], "near miss: the strong phrase is in another sentence"),
+    ("You may like it! Wow.", [], "near miss: stock sentence; 'wow' speaks to no one"),
+    ("You are amazingly lucky.", [], "near miss: 'amazingly' is no inflection of 'amazing'"),
+    ("ΣΑΣ you must-see.", ["ΣΑΣ you must-see."], "final sigma before white space"),
+]
+
+
+@pytest.mark.parametrize("voice,expected,comment", PERSONAL, ids=[c[2] for c in PERSONAL])
+def test_first_personal_table(spec, voice, expected, comment):
+    from checks.enthusiasm import _first_personal, _voice_lists
+
+    v = _voice_lists(spec.enthusiasm)
+    low = voice.lower()
+    assert _first_personal(voice, v, low, v.voice_lists.findall(low)[1]) == expected == plain_first_personal(voice, v)
+
+
+PERSONAL_TEXT = st.lists(st.sampled_from(["you", "You", "your", "you’ll", "you'll", " ", "  ", "\n", ". ", "! ", "!", "?",
+                                          ".", ",", "love", "loved", "adore", "amazing", "Amazing", "must-see", "must see",
+                                          "going to", "gem", "gems", "best", "enjoy", "may like", "hope", "x", "_", "é",
+                                          "Σ", "İ", "ς", "’", "'", "\u00a0", "\u2028", "e.g."]),
+                         max_size=14).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(PERSONAL_TEXT)
+def test_first_personal_is_the_plain_search(spec, voice):
+    from checks.enthusiasm import _first_personal, _voice_lists
+
+    v = _voice_lists(spec.enthusiasm)
+    low = voice.lower()
+    assert _first_personal(voice, v, low, v.voice_lists.findall(low)[1]) == plain_first_personal(voice, v)
+
+
+def test_white_space_bounds_lower_case_as_the_ends_do():
+    """What _first_personal relies on: no white space is cased or case-ignorable (final sigma), so a
+    piece between white space lower-cases as it does in the whole text."""
+    import sys
+
+    for c in map(chr, range(sys.maxunicode + 1)):
+        if c.isspace():
+            assert ("ΑΣ" + c + "Β").lower() == "ας" + c.lower() + "β", repr(c)
+            assert ("ΑΣ" + c).lower() == "ας" + c.lower() and (c + "Σ").lower() == c.lower() + "σ", repr(c)
