@@ -474,6 +474,19 @@ def _rec_verb_before(before: str) -> bool:
     return _REC_VERB.search(before, len(words[0]) if len(words) == 5 else 0) is not None
 
 
+def _head_before(text: str, bold_at: int) -> re.Match | None:
+    """``_HEAD_WITH_YEAR.match(text)`` where it ends (with its year) by ``bold_at``, else None.
+
+    Every match holds a bracket before its year: where ``text[:bold_at]`` holds none, no match
+    ends by ``bold_at``, and the regex is not tried (most lines with a bracket have a bold
+    title before it: "1. **Heat** (1995)")."""
+    before = text[:bold_at]
+    if "(" not in before and "[" not in before:
+        return None
+    head = _HEAD_WITH_YEAR.match(text)
+    return head if head is not None and head.end(2) <= bold_at else None
+
+
 @text_cache(maxsize=1024, scope="vocabulary")
 def _prompt_cached(prompt: str, spec: StyleSpec, meta_key: tuple) -> Taste:
     cat = _spec_catalogue(spec)
@@ -606,8 +619,8 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
             add_plain(title, film, line, a0, style, year, f"{style} title")
         # (c) a line headed by a title-shaped phrase and a year: "## Le Samourai (1967)".
         # (a year in brackets is part of every _HEAD_WITH_YEAR match)
-        head = _HEAD_WITH_YEAR.match(line.text) if "(" in line.text or "[" in line.text else None
-        if head:
+        head = None
+        if "(" in line.text or "[" in line.text:
             # where the first bold segment starts (the line's end where none is: its text is
             # its segments' texts joined)
             bold_at = 0
@@ -615,7 +628,8 @@ def _analyse_cached(prompt: str, response: str, spec: StyleSpec, meta_key: tuple
                 if sg.bold:
                     break
                 bold_at += len(sg.text)
-        if head and head.end(2) <= bold_at:
+            head = _head_before(line.text, bold_at)
+        if head:
             raw = head.group(1).strip()
             h0 = head.start(1)
             if (not any(a <= h0 < b for a, b in covered) and _title_shaped(raw) and len(raw.split()) <= 8

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks.analysis import _SENTENCE_SPLIT, iter_sentences, sentence_tail, sentences
+from checks.analysis import _HEAD_WITH_YEAR, _SENTENCE_SPLIT, _head_before, iter_sentences, sentence_tail, sentences
 
 
 def _reference(text):
@@ -407,3 +407,38 @@ def test_a_first_capital_is_one_of_capital_or_digit():
     chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
     assert [c for c in chars if "A" <= c <= "Z" and not _CAPITAL_OR_DIGIT.match(c)] == []
     assert not ("A" <= ""[:1] <= "Z")  # (an empty text goes to the regex)
+
+
+def _head_before_reference(text, bold_at):
+    """(c)'s plain test: a _HEAD_WITH_YEAR match that ends (with its year) by ``bold_at``."""
+    head = _HEAD_WITH_YEAR.match(text)
+    return head if head and head.end(2) <= bold_at else None
+
+
+HEADS_BEFORE = [
+    # (line text, where its first bold segment starts, the match's year or None)
+    ("## Le Samourai (1967)", 21, "1967"),
+    ("## Le Samourai (1967)", 20, "1967"),  # the match ends on the year's last digit
+    ("## Le Samourai (1967)", 19, None),  # near miss: it ends after the bold segment starts
+    ("1. Heat [1995] - **tense**", 17, "1995"),
+    ("1. **Heat** (1995)", 3, None),  # near miss: the bracket after the bold title (no regex)
+    ("1. Heat (1995)", 8, None),  # near miss: the bracket right where the bold segment starts
+    ("1. Heat (1995)", 9, None),  # near miss: the bracket before the bold segment, the year not
+    ("1. Heat (1995)", 13, "1995"),
+    ("Heat (or not) (1995)", 20, None),  # brackets, no match
+    ("", 0, None),
+]
+
+
+@pytest.mark.parametrize("text,bold_at,year", HEADS_BEFORE)
+def test_head_before(text, bold_at, year):
+    head = _head_before(text, bold_at)
+    assert (head and head.group(2)) == year
+    assert (head and head.span(2)) == ((ref := _head_before_reference(text, bold_at)) and ref.span(2))
+
+
+@given(st.text(alphabet="Heat 19(5)[]#1.-*\u00a0\u0661", max_size=24), st.integers(0, 26))
+@settings(max_examples=1000, deadline=None)
+def test_head_before_equals_its_definition_on_any_text(text, bold_at):
+    head, ref = _head_before(text, bold_at), _head_before_reference(text, bold_at)
+    assert (head and (head.span(), head.groups())) == (ref and (ref.span(), ref.groups()))
