@@ -147,11 +147,10 @@ def _token_text(text: str) -> str:
     return "".join(parts)
 
 
-def _normalised_tokens(text: str) -> tuple[list[str], list[str]]:
-    """The ``_WORD`` tokens of the text and ``normalise`` of each (``find_in_text`` reads
-    ASCII text its own faster way)."""
-    tokens = _WORD.findall(text)
-    return tokens, [normalise(w) for w in tokens]
+def _normalised_words(text: str) -> list[str]:
+    """``normalise`` of each ``_WORD`` token of the text (``find_in_text`` reads ASCII text its
+    own faster way, and locates the tokens of a hit with ``_token_text``)."""
+    return [normalise(w) for w in _WORD.findall(text)]
 
 
 def strip_article(key: str) -> str:
@@ -356,7 +355,7 @@ class Catalogue:
                     joined = joined.replace("'", "").replace(".", " ")
                 words = joined.split("\0")
         else:
-            words = _normalised_tokens(text)[1]
+            words = _normalised_words(text)
             spaced, make_spaced = None, _token_text
             if "" in words or " " in "".join(words):
                 # a word normalised to nothing or to several ("U.S" -> "u s"): walk its parts
