@@ -120,20 +120,6 @@ def _ascii_token_text(text: str) -> str:
     return kept
 
 
-# An ASCII text byte by byte: letters, digits and "'" stay, anything else becomes a space.
-_ASCII_KEEP_APOSTROPHE = bytes(c if chr(c).isalnum() or c == 39 else 32 for c in range(128)) + bytes([32]) * 128
-
-
-def _dotless_token_text(text: str) -> str:
-    """``_ascii_token_text`` of an ASCII text where no "''" is and each "." is followed by a
-    space or ends the text (as ``find_in_text`` has checked): no "." is in a token then, and
-    where no "'" is beside a space or an end, each is between two letters or digits."""
-    kept = text.encode().translate(_ASCII_KEEP_APOSTROPHE).decode()
-    if "'" in kept and (" '" in kept or "' " in kept or kept.startswith("'") or kept.endswith("'")):
-        return _ascii_token_text(text)
-    return kept
-
-
 def _token_text(text: str) -> str:
     """``_ascii_token_text`` of any text: its ``_WORD`` tokens where they are, spaces between
     (two tokens are never side by side: the first would go on through the second)."""
@@ -345,7 +331,7 @@ class Catalogue:
                 # (a "'" outside a token lacks a letter or digit on one side: dropping it joins
                 # none). The tokens are found only where a hit is.
                 words = text.encode().translate(_ASCII_LOWER_KEY, b"'").decode().split()
-                spaced, make_spaced = None, _dotless_token_text
+                spaced, make_spaced = None, _ascii_token_text
             else:
                 spaced, make_spaced = _ascii_token_text(text), None
                 joined = "\0".join(spaced.split()).lower()
